@@ -1,0 +1,11 @@
+// Command postgres-deploy is the deploy step of the PostgreSQL target. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/postgres"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.TargetDeploy("postgres", postgres.Open), os.Args[1:])) }

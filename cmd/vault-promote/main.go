@@ -1,0 +1,11 @@
+// Command vault-promote is the promote step of the Vault KV v2 store. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault"
+)
+
+func main() { os.Exit(step.Main(step.StorePromote("vault", vault.Open), os.Args[1:])) }

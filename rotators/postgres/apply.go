@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
+
+// Check logs in with creds and runs SELECT current_user. It changes nothing.
+func (Target) Check(ctx context.Context, creds core.Value) error {
+	conn, err := connect(ctx, creds)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var who string
+	if err := conn.QueryRow(ctx, "SELECT current_user").Scan(&who); err != nil {
+		return classify(err)
+	}
+	if user, _ := creds.String("username"); who != user {
+		return fmt.Errorf("%w: logged in as %q, not %q", core.ErrUsage, who, user)
+	}
+	return nil
+}
+
+// Apply sets Want's password, creating the clone role for the alternate
+// strategy. Re-running it sets the same password again.
+func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, error) {
+	if req.Strategy == core.Dual {
+		return core.Plan{}, fmt.Errorf("%w: PostgreSQL roles have one password; use strategy single or alternate", core.ErrUsage)
+	}
+	conn, as, err := t.adminConn(ctx, req)
+	if err != nil {
+		return core.Plan{}, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	user, _ := req.Want.String("username")
+	pw, _ := req.Want.String("password")
+	lit, err := passwordLiteral(pw)
+	if err != nil {
+		return core.Plan{}, err
+	}
+	var stmts, actions []string
+	if req.Strategy == core.Alternate {
+		stmts, actions, err = cloneStatements(ctx, conn, req, lit)
+		if err != nil {
+			return core.Plan{}, err
+		}
+	} else {
+		stmts = []string{fmt.Sprintf("ALTER ROLE %s WITH PASSWORD %s", ident(user), lit)}
+		actions = []string{fmt.Sprintf("ALTER ROLE %s WITH PASSWORD %s", ident(user), core.Redacted)}
+	}
+	actions = append([]string{"connected as " + as}, actions...)
+	if req.DryRun {
+		return core.Plan{Actions: actions}, nil
+	}
+	if err := runTx(ctx, conn, stmts); err != nil {
+		return core.Plan{}, err
+	}
+	return core.Plan{Actions: actions, Changed: true}, nil
+}
+
+// adminConn connects with the admin credential, else CURRENT, else
+// PREVIOUS, and says which one worked. Host, port and dbname missing from the
+// admin secret are taken from the rotated secret.
+func (t Target) adminConn(ctx context.Context, req core.ApplyRequest) (*pgx.Conn, string, error) {
+	type cand struct {
+		name  string
+		creds core.Value
+	}
+	var cands []cand
+	if !req.Admin.IsZero() {
+		admin := req.Admin
+		for _, f := range []string{"host", "port", "dbname", "sslmode"} {
+			if admin.Text(f) == "" && req.Want.Text(f) != "" {
+				admin = admin.With(f, req.Want.Text(f))
+			}
+		}
+		cands = append(cands, cand{"admin", admin})
+	} else {
+		cands = append(cands, cand{"current", req.Current}, cand{"previous", req.Previous})
+	}
+	var last error
+	for _, c := range cands {
+		if c.creds.IsZero() {
+			continue
+		}
+		conn, err := connect(ctx, c.creds)
+		if err == nil {
+			return conn, c.name + " credential (" + t.Describe(c.creds) + ")", nil
+		}
+		if !errors.Is(err, core.ErrRejected) {
+			return nil, "", err
+		}
+		last = err
+	}
+	if last == nil {
+		last = errors.New("no credential to try")
+	}
+	return nil, "", fmt.Errorf("%w: no credential could log in to make the change (give --admin-secret): %v", core.ErrDenied, last)
+}
+
+func runTx(ctx context.Context, conn *pgx.Conn, stmts []string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	for _, s := range stmts {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return classify(err)
+		}
+	}
+	return classify(tx.Commit(ctx))
+}

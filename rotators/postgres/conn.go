@@ -1,0 +1,119 @@
+// Package postgres is the PostgreSQL target: it sets, checks and retires
+// role passwords through github.com/jackc/pgx/v5.
+//
+// Connections come from the secret's RDS-shaped JSON (host, port, dbname,
+// username, password) with libpq's PG* environment variables (PGHOST,
+// PGPORT, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT) filling in
+// what the secret leaves out. Passwords are sent to the server as SCRAM-SHA-256
+// verifiers computed here, so the clear password never appears in a statement
+// or in the server's statement log.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
+
+// Target is the PostgreSQL target. It holds no connection between calls.
+type Target struct{}
+
+// Open returns the target; it reads PG* variables when it connects.
+func Open(context.Context) (core.Target, error) { return Target{}, nil }
+
+// Describe names the role and endpoint, never the password.
+func (Target) Describe(creds core.Value) string {
+	user, _ := creds.String("username")
+	return fmt.Sprintf("postgres role %q at %s", user, endpoint(creds))
+}
+
+func endpoint(creds core.Value) string {
+	host, port, db := creds.Text("host"), creds.Text("port"), creds.Text("dbname")
+	if host == "" {
+		host = "$PGHOST"
+	}
+	if port == "" {
+		port = "5432"
+	}
+	return fmt.Sprintf("%s:%s/%s", host, port, db)
+}
+
+// connect logs in with creds. Fields absent from creds come from PG* variables.
+func connect(ctx context.Context, creds core.Value) (*pgx.Conn, error) {
+	user, ok := creds.String("username")
+	if !ok || user == "" {
+		return nil, fmt.Errorf("%w: secret has no username field", core.ErrUsage)
+	}
+	pw, ok := creds.String("password")
+	if !ok {
+		return nil, fmt.Errorf("%w: secret has no password field", core.ErrUsage)
+	}
+	kv := []string{"user=" + quoteDSN(user), "password=" + quoteDSN(pw)}
+	for _, f := range []struct{ key, field string }{{"host", "host"}, {"port", "port"}, {"dbname", "dbname"}, {"sslmode", "sslmode"}} {
+		if v := creds.Text(f.field); v != "" {
+			kv = append(kv, f.key+"="+quoteDSN(v))
+		}
+	}
+	cfg, err := pgx.ParseConfig(strings.Join(kv, " "))
+	if err != nil {
+		return nil, fmt.Errorf("%w: connection settings: %v", core.ErrUsage, scrubConfigErr(err))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return conn, nil
+}
+
+// scrubConfigErr drops pgx's parse error detail, which can quote the DSN.
+func scrubConfigErr(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return "cannot parse host, port, dbname or sslmode"
+	}
+	return "invalid"
+}
+
+// quoteDSN quotes a keyword/value connection string value.
+func quoteDSN(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// classify maps connection and server errors onto the core classes.
+func classify(err error) error {
+	var pgErr *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &pgErr):
+		switch {
+		case pgErr.Code == "28P01" || pgErr.Code == "28000":
+			return fmt.Errorf("%w: %s (SQLSTATE %s)", core.ErrRejected, pgErr.Message, pgErr.Code)
+		case pgErr.Code == "3D000":
+			return fmt.Errorf("%w: %s", core.ErrUsage, pgErr.Message)
+		case pgErr.Code == "42501":
+			return fmt.Errorf("%w: %s", core.ErrDenied, pgErr.Message)
+		case strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57") || strings.HasPrefix(pgErr.Code, "08"):
+			return fmt.Errorf("%w: %s (SQLSTATE %s)", core.ErrUnavailable, pgErr.Message, pgErr.Code)
+		case pgErr.Code == "40001" || pgErr.Code == "40P01":
+			return fmt.Errorf("%w: %s", core.ErrConflict, pgErr.Message)
+		}
+		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne), pgconn.Timeout(err):
+		return fmt.Errorf("%w: %v", core.ErrUnavailable, err)
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w: %v", core.ErrUnavailable, err)
+	}
+	return err
+}

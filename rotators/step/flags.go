@@ -1,0 +1,156 @@
+package step
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
+
+// Options are the flags shared by all binaries. Each flag can also be set
+// from an environment variable ROTATE_<NAME> (dashes become underscores), so
+// that flows can set them in env:; a flag on the command line wins.
+type Options struct {
+	Secret       string
+	Rotation     string
+	Generate     string
+	Stdin        bool
+	Strategy     string
+	DryRun       bool
+	Stage        string
+	ExpectReject bool
+	AdminSecret  string
+	Timeout      time.Duration
+}
+
+// flagSpec describes one flag of the shared table.
+type flagSpec struct {
+	name  string
+	usage string
+	def   string
+	bool  bool
+}
+
+var flagTable = []flagSpec{
+	{name: "secret", usage: "secret reference, for example vault://secret/apps/db (required)"},
+	{name: "rotation", usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
+	{name: "generate", usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
+	{name: "stdin", bool: true, usage: "read the new value (a JSON object merged over CURRENT) from standard input instead of generating one"},
+	{name: "strategy", usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", def: "single"},
+	{name: "dry-run", bool: true, usage: "print the plan and change nothing"},
+	{name: "stage", usage: "which stage of the secret to use: current, pending or previous"},
+	{name: "expect-reject", bool: true, usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
+	{name: "admin-secret", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
+	{name: "timeout", usage: "give up after this long (exit 3)", def: "2m"},
+}
+
+// EnvName is the environment variable that sets a flag.
+func EnvName(flagName string) string {
+	return "ROTATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func lookupSpec(name string) flagSpec {
+	for _, f := range flagTable {
+		if f.name == name {
+			return f
+		}
+	}
+	panic("unknown flag " + name) // a programming error in a Command table
+}
+
+// parse reads args and then the environment for the flags a command accepts.
+func parse(c Command, args []string, getenv func(string) string) (Options, error) {
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	fs.SetOutput(discard{})
+	vals := map[string]*string{}
+	bools := map[string]*bool{}
+	for _, name := range c.Flags {
+		spec := lookupSpec(name)
+		if spec.bool {
+			bools[name] = fs.Bool(name, false, spec.usage)
+		} else {
+			vals[name] = fs.String(name, c.defaultOf(spec), spec.usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return Options{}, fmt.Errorf("%w: %v", core.ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return Options{}, fmt.Errorf("%w: unexpected argument %q", core.ErrUsage, fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range c.Flags {
+		env := getenv(EnvName(name))
+		if set[name] || env == "" {
+			continue
+		}
+		if p, ok := vals[name]; ok {
+			*p = env
+			continue
+		}
+		b, err := strconv.ParseBool(env)
+		if err != nil {
+			return Options{}, fmt.Errorf("%w: %s=%q: want true or false", core.ErrUsage, EnvName(name), env)
+		}
+		*bools[name] = b
+	}
+	return c.options(vals, bools)
+}
+
+func (c Command) defaultOf(spec flagSpec) string {
+	if d, ok := c.Defaults[spec.name]; ok {
+		return d
+	}
+	return spec.def
+}
+
+func (c Command) options(vals map[string]*string, bools map[string]*bool) (Options, error) {
+	str := func(n string) string {
+		if p := vals[n]; p != nil {
+			return *p
+		}
+		return ""
+	}
+	bl := func(n string) bool { return bools[n] != nil && *bools[n] }
+	o := Options{Secret: str("secret"), Rotation: str("rotation"), Generate: str("generate"), Stdin: bl("stdin"),
+		Strategy: str("strategy"), DryRun: bl("dry-run"), Stage: str("stage"), ExpectReject: bl("expect-reject"),
+		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute}
+	if t := str("timeout"); t != "" {
+		d, err := time.ParseDuration(t)
+		if err != nil || d <= 0 {
+			return Options{}, fmt.Errorf("%w: --timeout %q: want a duration such as 90s or 5m", core.ErrUsage, t)
+		}
+		o.Timeout = d
+	}
+	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}} {
+		if c.accepts(req.name) && req.val == "" {
+			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, req.name, EnvName(req.name))
+		}
+	}
+	if c.accepts("rotation") {
+		if err := core.CheckRotationID(o.Rotation); err != nil {
+			return Options{}, err
+		}
+	}
+	if o.Stdin && o.Generate != "" {
+		return Options{}, fmt.Errorf("%w: --stdin and --generate exclude each other", core.ErrUsage)
+	}
+	return o, nil
+}
+
+func (c Command) accepts(name string) bool {
+	for _, f := range c.Flags {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

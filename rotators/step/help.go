@@ -1,0 +1,46 @@
+package step
+
+import (
+	"fmt"
+	"strings"
+)
+
+const exitTable = `Exit codes:
+  0  done, or nothing to do
+  1  internal error
+  2  bad usage or configuration (retrying cannot help)
+  3  store or target unreachable or throttled (safe to retry)
+  4  validation rejected the credential
+  5  conflict: another rotation holds the secret, or a check-and-set lost
+`
+
+func (c Command) help() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s - %s\n\nUsage:\n  %s", c.Name, c.Summary, c.Name)
+	for _, name := range c.Flags {
+		spec := lookupSpec(name)
+		if spec.bool {
+			fmt.Fprintf(&b, " [--%s]", name)
+		} else {
+			fmt.Fprintf(&b, " --%s X", name)
+		}
+	}
+	b.WriteString("\n\n")
+	if c.Details != "" {
+		b.WriteString(strings.TrimSpace(c.Details) + "\n\n")
+	}
+	b.WriteString("Flags (each also read from the environment variable shown):\n")
+	for _, name := range c.Flags {
+		spec := lookupSpec(name)
+		def := c.defaultOf(spec)
+		if def != "" && !spec.bool {
+			def = " (default " + def + ")"
+		}
+		fmt.Fprintf(&b, "  --%-14s %s%s\n  %-16s [%s]\n", name, spec.usage, def, "", EnvName(name))
+	}
+	b.WriteString("  --help          show this help\n  --version       print the version\n\n")
+	b.WriteString("Output: key=value log lines and audit events on stdout, Kestra ::{\"outputs\":…}:: and\n" +
+		"::{\"metrics\":…}:: lines, and on failure one error line on stderr. Secret values never appear.\n\n")
+	b.WriteString(exitTable)
+	return b.String()
+}

@@ -1,0 +1,79 @@
+package step
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
+)
+
+// StoreOpener connects to a store from the environment (VAULT_ADDR, the AWS
+// default chain, ...). It must not contact the store before it is needed.
+type StoreOpener func(ctx context.Context) (core.Store, error)
+
+// storeStep opens the store and checks that --secret names it.
+func storeStep(ctx context.Context, scheme string, open StoreOpener, e *Env) (core.Store, core.Ref, error) {
+	ref, err := core.ParseRef(e.Opts.Secret)
+	if err != nil {
+		return nil, core.Ref{}, err
+	}
+	if ref.Scheme != scheme {
+		return nil, core.Ref{}, fmt.Errorf("%w: %s handles %s:// references, not %s://", core.ErrUsage, e.Name, scheme, ref.Scheme)
+	}
+	st, err := open(ctx)
+	if err != nil {
+		return nil, core.Ref{}, err
+	}
+	return st, ref, nil
+}
+
+// getOptional reads a stage, returning ok false (and no error) when it does not exist.
+func getOptional(ctx context.Context, st core.Store, ref core.Ref, stage core.Stage) (core.Version, bool, error) {
+	v, err := st.Get(ctx, ref, stage)
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Version{}, false, nil
+	}
+	if err != nil {
+		return core.Version{}, false, fmt.Errorf("read %s: %w", stage, err)
+	}
+	return v, true, nil
+}
+
+// StoreGet is <store>-get: it hands one stage of a secret to the rotation
+// binary that started it, over a private pipe, and prints nothing else.
+func StoreGet(scheme string, open StoreOpener) Command {
+	name := scheme + "-get"
+	return Command{
+		Name:    name,
+		Summary: "hand one stage of a secret to a rotation binary (helper; never prints the value)",
+		Details: `Target binaries start this helper to read a secret without the value ever
+appearing in argv, the environment, files or logs (DESIGN.md section 4). Run by
+hand, it refuses: it only writes to the private pipe its parent gives it.`,
+		Flags: []string{"secret", "stage", "timeout"},
+		Quiet: true,
+		Run: func(ctx context.Context, e *Env) (Result, error) {
+			stage, err := core.ParseStage(e.Opts.Stage)
+			if err != nil {
+				return Result{}, err
+			}
+			if err := handoff.CheckHelper(name); err != nil {
+				return Result{}, err
+			}
+			st, ref, err := storeStep(ctx, scheme, open, e)
+			if err != nil {
+				return Result{}, err
+			}
+			v, err := st.Get(ctx, ref, stage)
+			if errors.Is(err, core.ErrNotFound) {
+				return Result{}, handoff.ServeMissing(name)
+			}
+			if err != nil {
+				return Result{}, fmt.Errorf("read %s of %s: %w", stage, ref, err)
+			}
+			e.Scrub.AddValue(v.Value)
+			return Result{}, handoff.Serve(name, v)
+		},
+	}
+}
