@@ -54,6 +54,9 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 		}
 		return Result{}, fmt.Errorf("%w: %s has no PENDING value (run the store's -stage first)", core.ErrNotFound, s.ref)
 	}
+	if stage == core.Pending && want.Rotation != e.Opts.Rotation {
+		return Result{}, fmt.Errorf("%w: PENDING of %s belongs to rotation %s, not %s", core.ErrConflict, s.ref, want.Rotation, e.Opts.Rotation)
+	}
 	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur.Value, DryRun: e.Opts.DryRun}
 	if stage == core.Current {
 		// Undo: the target may hold PENDING now; it is the credential to log in with.

@@ -55,6 +55,10 @@ func stage(ctx context.Context, st core.Store, ref core.Ref, e *Env) (Result, er
 	if err != nil {
 		return Result{}, fmt.Errorf("read current value of %s (create the secret before rotating it): %w", ref, err)
 	}
+	if cur.Rotation == e.Opts.Rotation {
+		e.Audit("already promoted; nothing to stage", "current_version", cur.ID, "changed", false)
+		return Result{Outputs: map[string]any{"current_version": cur.ID, "strategy": string(cur.Strategy)}}, nil
+	}
 	e.Scrub.AddValue(cur.Value)
 	next, changedFields, err := nextValue(cur.Value, ref, strategy, policy, e)
 	if err != nil {

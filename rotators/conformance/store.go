@@ -1,0 +1,358 @@
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
+
+// StoreHarness is what a store gives the suite.
+type StoreHarness struct {
+	Scheme string
+	BinDir string
+	Env    []string   // environment the binaries need (VAULT_ADDR, ...)
+	Store  core.Store // the library, to inspect stages between steps
+	// NewSecret creates a fresh secret holding v and returns its reference.
+	NewSecret func(t testing.TB, v core.Value) core.Ref
+	// ReadLatest reads the secret as an application does (latest version,
+	// AWSCURRENT), with the provider's SDK rather than the store package.
+	ReadLatest func(t testing.TB, ref core.Ref) core.Value
+}
+
+// NewRunner returns a runner for one test, leak-checked when it ends.
+func (h StoreHarness) NewRunner(t testing.TB, extraEnv ...string) *Runner {
+	r := &Runner{BinDir: h.BinDir, Env: append(append([]string{}, h.Env...), extraEnv...)}
+	t.Cleanup(func() { r.CheckLeaks(t) })
+	return r
+}
+
+// RandomID returns a fresh rotation id or name suffix.
+func RandomID(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// Stages is what the store holds at one moment; absent stages are zero.
+type Stages struct {
+	Current, Pending, Previous core.Version
+}
+
+// Inspect reads every stage through the store package and registers each
+// value with the runner's leak check.
+func (h StoreHarness) Inspect(t testing.TB, r *Runner, ref core.Ref) Stages {
+	t.Helper()
+	var s Stages
+	for _, x := range []struct {
+		stage core.Stage
+		into  *core.Version
+	}{{core.Current, &s.Current}, {core.Pending, &s.Pending}, {core.Previous, &s.Previous}} {
+		v, err := h.Store.Get(context.Background(), ref, x.stage)
+		if errors.Is(err, core.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("inspect %s of %s: %v", x.stage, ref, err)
+		}
+		r.Secret(v.Value.Sensitive()...)
+		*x.into = v
+	}
+	return s
+}
+
+// DBValue is an RDS-shaped secret value with a random password.
+func DBValue(r *Runner, user string) core.Value {
+	v, err := core.ParseValue([]byte(`{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app"}`))
+	if err != nil {
+		panic(err) // constant input
+	}
+	pw := RandomID("initial-pw-")
+	r.Secret(pw)
+	return v.With("username", user).With("password", pw)
+}
+
+// StoreSuite runs the store conformance suite.
+func StoreSuite(t *testing.T, h StoreHarness) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, h StoreHarness, r *Runner)
+	}{
+		{"stage_then_promote", storeStagePromote},
+		{"each_step_twice", storeTwice},
+		{"dry_run_writes_nothing", storeDryRun},
+		{"second_rotation_refused", storeConflict},
+		{"rollback", storeRollback},
+		{"crash_and_resume", storeCrash},
+		{"stdin_value", storeStdin},
+		{"bad_input", storeBadInput},
+		{"racing_stages", storeRacingStages},
+		{"racing_promotes", storeRacingPromotes},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h, h.NewRunner(t)) })
+	}
+}
+
+func (h StoreHarness) bin(step string) string { return h.Scheme + "-" + step }
+
+func args(ref core.Ref, rotation string, more ...string) []string {
+	return append([]string{"--secret", ref.String(), "--rotation", rotation}, more...)
+}
+
+func storeStagePromote(t *testing.T, h StoreHarness, r *Runner) {
+	initial := DBValue(r, "app")
+	ref, id := h.NewSecret(t, initial), RandomID("rot-")
+	if run := r.Must(t, 0, h.bin("stage"), args(ref, id)...); !run.Changed() || run.Outputs["pending_version"] == nil {
+		t.Errorf("stage outputs: got %v, want changed true and a pending_version", run.Outputs)
+	}
+	s := h.Inspect(t, r, ref)
+	if got := h.ReadLatest(t, ref); !got.Equal(initial) {
+		t.Errorf("readers see an unvalidated value after stage")
+	}
+	oldPW, _ := initial.String("password")
+	newPW, _ := s.Pending.Value.String("password")
+	if newPW == oldPW || len(newPW) != core.DefaultPolicy.Length || s.Pending.Rotation != id {
+		t.Errorf("PENDING: got password of length %d (same as before: %v), rotation %q; want a new %d-character password, rotation %q",
+			len(newPW), newPW == oldPW, s.Pending.Rotation, core.DefaultPolicy.Length, id)
+	}
+	if !s.Pending.Value.With("password", oldPW).Equal(initial) {
+		t.Errorf("stage changed fields other than password")
+	}
+	r.Must(t, 0, h.bin("promote"), args(ref, id)...)
+	after := h.Inspect(t, r, ref)
+	if !h.ReadLatest(t, ref).Equal(s.Pending.Value) || after.Current.Rotation != id {
+		t.Errorf("after promote: readers do not see the new value, or CURRENT rotation is %q, want %q", after.Current.Rotation, id)
+	}
+	if !after.Previous.Value.Equal(initial) || !after.Pending.Value.IsZero() {
+		t.Errorf("after promote: PREVIOUS is not the old value, or PENDING is left")
+	}
+}
+
+func storeTwice(t *testing.T, h StoreHarness, r *Runner) {
+	ref, id := h.NewSecret(t, DBValue(r, "app")), RandomID("rot-")
+	r.Must(t, 0, h.bin("stage"), args(ref, id)...)
+	first := h.Inspect(t, r, ref).Pending
+	if run := r.Must(t, 0, h.bin("stage"), args(ref, id)...); run.Changed() {
+		t.Errorf("second stage: got changed true, want false")
+	}
+	if second := h.Inspect(t, r, ref).Pending; !second.Value.Equal(first.Value) {
+		t.Errorf("second stage replaced PENDING")
+	}
+	r.Must(t, 0, h.bin("promote"), args(ref, id)...)
+	cur := h.Inspect(t, r, ref).Current
+	if run := r.Must(t, 0, h.bin("promote"), args(ref, id)...); run.Changed() {
+		t.Errorf("second promote: got changed true, want false")
+	}
+	if run := r.Must(t, 0, h.bin("rollback"), args(ref, id)...); run.Changed() || run.Outputs["promoted"] != true {
+		t.Errorf("rollback after promote: got outputs %v, want changed false and promoted true", run.Outputs)
+	}
+	if again := h.Inspect(t, r, ref).Current; again.ID != cur.ID || !again.Value.Equal(first.Value) {
+		t.Errorf("re-running promote or rollback moved CURRENT from %s to %s", cur.ID, again.ID)
+	}
+}
+
+func storeDryRun(t *testing.T, h StoreHarness, r *Runner) {
+	initial := DBValue(r, "app")
+	ref, id := h.NewSecret(t, initial), RandomID("rot-")
+	if run := r.Must(t, 0, h.bin("stage"), args(ref, id, "--dry-run")...); run.Changed() {
+		t.Errorf("stage --dry-run: got changed true")
+	}
+	if s := h.Inspect(t, r, ref); !s.Pending.Value.IsZero() || !s.Current.Value.Equal(initial) {
+		t.Fatalf("stage --dry-run wrote to the store")
+	}
+	r.Must(t, 0, h.bin("stage"), args(ref, id)...)
+	pend := h.Inspect(t, r, ref).Pending
+	r.Must(t, 0, h.bin("promote"), args(ref, id, "--dry-run")...)
+	r.Must(t, 0, h.bin("rollback"), args(ref, id, "--dry-run")...)
+	if s := h.Inspect(t, r, ref); !s.Pending.Value.Equal(pend.Value) || !s.Current.Value.Equal(initial) {
+		t.Errorf("promote or rollback --dry-run changed the store")
+	}
+	r.Must(t, 0, h.bin("rollback"), args(ref, id)...)
+}
+
+func storeConflict(t *testing.T, h StoreHarness, r *Runner) {
+	initial := DBValue(r, "app")
+	ref, a, b := h.NewSecret(t, initial), RandomID("rot-a-"), RandomID("rot-b-")
+	r.Must(t, 0, h.bin("stage"), args(ref, a)...)
+	pend := h.Inspect(t, r, ref).Pending
+	for _, step := range []string{"stage", "promote", "rollback"} {
+		r.Must(t, core.ExitConflict, h.bin(step), args(ref, b)...)
+	}
+	if s := h.Inspect(t, r, ref); !s.Pending.Value.Equal(pend.Value) || s.Pending.Rotation != a || !s.Current.Value.Equal(initial) {
+		t.Errorf("a refused rotation changed the store")
+	}
+	r.Must(t, 0, h.bin("rollback"), args(ref, a)...)
+}
+
+func storeRollback(t *testing.T, h StoreHarness, r *Runner) {
+	initial := DBValue(r, "app")
+	ref, a, b := h.NewSecret(t, initial), RandomID("rot-a-"), RandomID("rot-b-")
+	r.Must(t, 0, h.bin("stage"), args(ref, a)...)
+	h.Inspect(t, r, ref)
+	if run := r.Must(t, 0, h.bin("rollback"), args(ref, a)...); !run.Changed() {
+		t.Errorf("rollback: got changed false, want true")
+	}
+	if s := h.Inspect(t, r, ref); !s.Pending.Value.IsZero() || !s.Current.Value.Equal(initial) || !h.ReadLatest(t, ref).Equal(initial) {
+		t.Errorf("after rollback: PENDING left or CURRENT changed")
+	}
+	if run := r.Must(t, 0, h.bin("rollback"), args(ref, a)...); run.Changed() {
+		t.Errorf("second rollback: got changed true")
+	}
+	r.Must(t, 0, h.bin("stage"), args(ref, b)...)
+	h.Inspect(t, r, ref)
+	r.Must(t, 0, h.bin("rollback"), args(ref, b)...)
+}
+
+// crashDelays are where inside a step the process is killed: before it
+// starts working, and at points spread over a typical step's run.
+var crashDelays = []time.Duration{0, 2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
+
+func storeCrash(t *testing.T, h StoreHarness, r *Runner) {
+	for _, step := range []string{"stage", "promote"} {
+		for _, d := range crashDelays {
+			t.Run(fmt.Sprintf("%s_killed_after_%s", step, d), func(t *testing.T) {
+				initial := DBValue(r, "app")
+				ref, id := h.NewSecret(t, initial), RandomID("rot-")
+				if step == "promote" {
+					r.Must(t, 0, h.bin("stage"), args(ref, id)...)
+				}
+				r.Kill(t, d, h.bin(step), args(ref, id)...)
+				h.Inspect(t, r, ref)
+				if got := h.ReadLatest(t, ref); !got.Equal(initial) && step == "stage" {
+					t.Errorf("a killed stage changed what readers see")
+				}
+				r.Must(t, 0, h.bin("stage"), args(ref, id)...)
+				pend := h.Inspect(t, r, ref).Pending
+				r.Must(t, 0, h.bin("promote"), args(ref, id)...)
+				s := h.Inspect(t, r, ref)
+				if s.Current.Rotation != id || !s.Previous.Value.Equal(initial) || !s.Pending.Value.IsZero() {
+					t.Errorf("resumed rotation: CURRENT rotation %q (want %q), PREVIOUS old value %v, PENDING left %v",
+						s.Current.Rotation, id, s.Previous.Value.Equal(initial), !s.Pending.Value.IsZero())
+				}
+				if !pend.Value.IsZero() && !s.Current.Value.Equal(pend.Value) {
+					t.Errorf("resumed rotation promoted a value other than the staged one")
+				}
+			})
+		}
+	}
+}
+
+func storeStdin(t *testing.T, h StoreHarness, r *Runner) {
+	ref, id := h.NewSecret(t, DBValue(r, "app")), RandomID("rot-")
+	pw, key := `q'u"o\te$`+RandomID("-"), RandomID("api-key-")
+	r.Secret(pw, key)
+	in := fmt.Sprintf(`{"password":%q,"api_key":%q}`, pw, key)
+	if run := r.Exec(t, in, h.bin("stage"), args(ref, id, "--stdin")...); run.Code != 0 {
+		t.Fatalf("stage --stdin: %s", run)
+	}
+	p := h.Inspect(t, r, ref).Pending.Value
+	gotPW, _ := p.String("password")
+	gotKey, _ := p.String("api_key")
+	gotUser, _ := p.String("username")
+	if gotPW != pw || gotKey != key || gotUser != "app" {
+		t.Errorf("stage --stdin: PENDING does not hold the given fields merged over CURRENT")
+	}
+	r.Must(t, 0, h.bin("rollback"), args(ref, id)...)
+}
+
+func storeBadInput(t *testing.T, h StoreHarness, r *Runner) {
+	ref := h.NewSecret(t, DBValue(r, "app"))
+	missing, err := core.ParseRef(ref.String() + "-never-created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := RandomID("rot-")
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"absent secret", args(missing, id), core.ExitUsage},
+		{"wrong scheme", []string{"--secret", "nosuch://x/y", "--rotation", id}, core.ExitUsage},
+		{"no rotation", []string{"--secret", ref.String()}, core.ExitUsage},
+		{"bad rotation", []string{"--secret", ref.String(), "--rotation", "a b"}, core.ExitUsage},
+		{"bad policy", args(ref, id, "--generate", "length=3"), core.ExitUsage},
+		{"bad strategy", args(ref, id, "--strategy", "sideways"), core.ExitUsage},
+		{"unknown flag", args(ref, id, "--frobnicate"), core.ExitUsage},
+		{"stray argument", args(ref, id, "extra"), core.ExitUsage},
+		{"non-JSON stdin", args(ref, id, "--stdin"), core.ExitUsage},
+	}
+	for _, tc := range tests {
+		run := r.Exec(t, "not json", h.bin("stage"), tc.args...)
+		if run.Code != tc.want || len(run.Stderr) == 0 {
+			t.Errorf("%s: got exit %d and stderr %q, want exit %d and an error line", tc.name, run.Code, run.Stderr, tc.want)
+		}
+	}
+	r.Must(t, core.ExitUsage, h.bin("promote"), args(ref, id)...)
+	if run := r.Must(t, core.ExitUsage, h.bin("get"), "--secret", ref.String(), "--stage", "current"); run.Stdout != "" {
+		t.Errorf("get run by hand printed %q, want nothing", run.Stdout)
+	}
+	if s := h.Inspect(t, r, ref); !s.Pending.Value.IsZero() {
+		t.Errorf("bad input left a PENDING value")
+	}
+}
+
+func storeRacingStages(t *testing.T, h StoreHarness, r *Runner) {
+	ref := h.NewSecret(t, DBValue(r, "app"))
+	const n = 4
+	runs := make([]Run, n)
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		ids[i] = RandomID(fmt.Sprintf("rot-%d-", i))
+		wg.Add(1)
+		go func() { defer wg.Done(); runs[i] = r.Exec(t, "", h.bin("stage"), args(ref, ids[i])...) }()
+	}
+	wg.Wait()
+	winners := 0
+	s := h.Inspect(t, r, ref)
+	for i, run := range runs {
+		switch run.Code {
+		case 0:
+			winners++
+			if s.Pending.Rotation != ids[i] {
+				t.Errorf("stage of %s exited 0 but PENDING belongs to %s", ids[i], s.Pending.Rotation)
+			}
+		case core.ExitConflict:
+		default:
+			t.Errorf("racing stage: %s", run)
+		}
+	}
+	if winners != 1 {
+		t.Errorf("racing stages: got %d winners, want exactly 1", winners)
+	}
+	r.Must(t, 0, h.bin("rollback"), args(ref, s.Pending.Rotation)...)
+}
+
+func storeRacingPromotes(t *testing.T, h StoreHarness, r *Runner) {
+	initial := DBValue(r, "app")
+	ref, id := h.NewSecret(t, initial), RandomID("rot-")
+	r.Must(t, 0, h.bin("stage"), args(ref, id)...)
+	before := h.Inspect(t, r, ref)
+	runs := make([]Run, 2)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func() { defer wg.Done(); runs[i] = r.Exec(t, "", h.bin("promote"), args(ref, id)...) }()
+	}
+	wg.Wait()
+	ok := 0
+	for _, run := range runs {
+		if run.Code == 0 {
+			ok++
+		} else if run.Code != core.ExitConflict {
+			t.Errorf("racing promote: %s", run)
+		}
+	}
+	s := h.Inspect(t, r, ref)
+	if ok == 0 || s.Current.Rotation != id || !s.Current.Value.Equal(before.Pending.Value) || !s.Previous.Value.Equal(initial) {
+		t.Errorf("racing promotes: %d succeeded; CURRENT rotation %q, want %q with PREVIOUS the old value", ok, s.Current.Rotation, id)
+	}
+}
