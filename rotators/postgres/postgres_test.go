@@ -1,0 +1,144 @@
+package postgres_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+// server holds the servers and binaries shared by the package's tests.
+var server struct {
+	bao    *testsrv.Bao
+	pg     *testsrv.Postgres
+	binDir string
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	code, err := withServers(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "postgres tests:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func withServers(m *testing.M) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	root, err := testsrv.RepoRoot()
+	if err != nil {
+		return 0, err
+	}
+	dir, err := os.MkdirTemp("", "postgres-test-bin-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	if err := conformance.BuildBinaries(root, dir); err != nil {
+		return 0, err
+	}
+	if server.bao, err = testsrv.StartBao(ctx); err != nil {
+		return 0, err
+	}
+	defer server.bao.Stop()
+	if server.pg, err = testsrv.StartPostgres(ctx); err != nil {
+		return 0, err
+	}
+	defer server.pg.Stop()
+	server.binDir = dir
+	return m.Run(), nil
+}
+
+// harness builds the target harness: secrets in OpenBao, roles in PostgreSQL.
+func harness(t *testing.T) conformance.TargetHarness {
+	store := vaulttest.Harness(t, server.bao.Addr, server.bao.Token, server.binDir)
+	vc := vaulttest.Client(t, server.bao.Addr, server.bao.Token)
+	admin := dbValue(server.pg.AdminUser, server.pg.AdminPassword)
+	adminRef := vaulttest.Put(t, vc, "conformance/pg-admin-"+conformance.RandomID(""), admin)
+	return conformance.TargetHarness{
+		Name:       "postgres",
+		Store:      store,
+		Strategies: []core.Strategy{core.Single, core.Alternate},
+		AdminRef:   adminRef.String(),
+		NewAccount: func(t testing.TB, r *conformance.Runner, s core.Strategy) (core.Ref, core.Value) {
+			return newAccount(t, r, vc, "app_"+conformance.RandomID(""))
+		},
+		Login: login,
+		Break: func(t testing.TB, creds core.Value) {
+			user, _ := creds.String("username")
+			adminExec(t, fmt.Sprintf("ALTER ROLE %s PASSWORD %s", pgx.Identifier{user}.Sanitize(), quote(conformance.RandomID("broken-"))))
+		},
+	}
+}
+
+func dbValue(user, password string) core.Value {
+	v, err := core.ParseValue([]byte(`{"engine":"postgres","host":"127.0.0.1","dbname":"postgres"}`))
+	if err != nil {
+		panic(err)
+	}
+	return v.With("port", strconv.Itoa(server.pg.Port)).With("username", user).With("password", password)
+}
+
+// newAccount creates a login role in a group role that holds its privileges,
+// and stores its credential in Vault.
+func newAccount(t testing.TB, r *conformance.Runner, vc *api.Client, user string) (core.Ref, core.Value) {
+	pw := conformance.RandomID("initial-")
+	r.Secret(pw)
+	group := pgx.Identifier{user + "_group"}.Sanitize()
+	adminExec(t, "CREATE ROLE "+group)
+	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD %s IN ROLE %s", pgx.Identifier{user}.Sanitize(), quote(pw), group))
+	v := dbValue(user, pw)
+	return vaulttest.Put(t, vc, "conformance/pg-"+conformance.RandomID(""), v), v
+}
+
+func quote(s string) string { return "'" + s + "'" } // test values have no quotes
+
+func adminExec(t testing.TB, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server.pg.AdminDSN())
+	if err != nil {
+		t.Fatalf("admin connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("admin exec: %v", err)
+	}
+}
+
+// login connects with creds directly, without the target package.
+func login(ctx context.Context, creds core.Value) error {
+	user, _ := creds.String("username")
+	pw, _ := creds.String("password")
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, pw), Host: "127.0.0.1:" + creds.Text("port"), Path: "/postgres"}
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, "SELECT 1").Scan(new(int))
+}
+
+func TestTargetConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL and OpenBao")
+	}
+	conformance.TargetSuite(t, harness(t))
+}
