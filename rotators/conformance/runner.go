@@ -22,17 +22,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 
 // BuildBinaries compiles every command of the module into dir.
-func BuildBinaries(moduleRoot, dir string) error {
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/...")
-	cmd.Dir = moduleRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
-	}
-	return nil
-}
+func BuildBinaries(moduleRoot, dir string) error { return testsrv.BuildBinaries(moduleRoot, dir) }
 
 // Run is one finished binary run.
 type Run struct {

@@ -2,13 +2,11 @@ package postgres_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/jackc/pgx/v5"
@@ -19,58 +17,18 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 
-// server holds the servers and binaries shared by the package's tests.
-var server struct {
-	bao    *testsrv.Bao
-	pg     *testsrv.Postgres
-	binDir string
-}
+// env holds the servers and binaries shared by the package's tests.
+var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	code, err := withServers(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "postgres tests:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-func withServers(m *testing.M) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	root, err := testsrv.RepoRoot()
-	if err != nil {
-		return 0, err
-	}
-	dir, err := os.MkdirTemp("", "postgres-test-bin-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(dir)
-	if err := conformance.BuildBinaries(root, dir); err != nil {
-		return 0, err
-	}
-	if server.bao, err = testsrv.StartBao(ctx); err != nil {
-		return 0, err
-	}
-	defer server.bao.Stop()
-	if server.pg, err = testsrv.StartPostgres(ctx); err != nil {
-		return 0, err
-	}
-	defer server.pg.Stop()
-	server.binDir = dir
-	return m.Run(), nil
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Binaries: true}, &env))
 }
 
 // harness builds the target harness: secrets in OpenBao, roles in PostgreSQL.
 func harness(t *testing.T) conformance.TargetHarness {
-	store := vaulttest.Harness(t, server.bao.Addr, server.bao.Token, server.binDir)
-	vc := vaulttest.Client(t, server.bao.Addr, server.bao.Token)
-	admin := dbValue(server.pg.AdminUser, server.pg.AdminPassword)
+	store := vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir)
+	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	admin := dbValue(env.PG.AdminUser, env.PG.AdminPassword)
 	adminRef := vaulttest.Put(t, vc, "conformance/pg-admin-"+conformance.RandomID(""), admin)
 	return conformance.TargetHarness{
 		Name:       "postgres",
@@ -93,7 +51,7 @@ func dbValue(user, password string) core.Value {
 	if err != nil {
 		panic(err)
 	}
-	return v.With("port", strconv.Itoa(server.pg.Port)).With("username", user).With("password", password)
+	return v.With("port", strconv.Itoa(env.PG.Port)).With("username", user).With("password", password)
 }
 
 // newAccount creates a login role in a group role that holds its privileges,
@@ -113,7 +71,7 @@ func quote(s string) string { return "'" + s + "'" } // test values have no quot
 func adminExec(t testing.TB, sql string) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server.pg.AdminDSN())
+	conn, err := pgx.Connect(ctx, env.PG.AdminDSN())
 	if err != nil {
 		t.Fatalf("admin connect: %v", err)
 	}

@@ -20,17 +20,7 @@ credential (--admin-secret), else with CURRENT, then PREVIOUS, and sets it.
 --stage current is the undo of a failed rotation: it sets the target back to CURRENT.`,
 		Flags:    []string{"secret", "rotation", "stage", "admin-secret", "dry-run", "timeout"},
 		Defaults: map[string]string{"stage": "pending"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			t, err := open(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			s, err := newSecrets(e)
-			if err != nil {
-				return Result{}, err
-			}
-			return deploy(ctx, t, s, e)
-		},
+		Run:      targetRun(open, deploy),
 	}
 }
 

@@ -16,13 +16,7 @@ func StorePromote(scheme string, open StoreOpener) Command {
 Refuses with exit 5 when PENDING belongs to another rotation or CURRENT changed
 since the value was staged.`,
 		Flags: []string{"secret", "rotation", "dry-run", "timeout"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			st, ref, err := storeStep(ctx, scheme, open, e)
-			if err != nil {
-				return Result{}, err
-			}
-			return promote(ctx, st, ref, e)
-		},
+		Run:   storeRun(scheme, open, promote),
 	}
 }
 
@@ -68,13 +62,7 @@ func StoreRollback(scheme string, open StoreOpener) Command {
 changes nothing and says so: a promoted rotation is undone only by a new one.
 Follow it with <target>-deploy --stage current to set the target back.`,
 		Flags: []string{"secret", "rotation", "dry-run", "timeout"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			st, ref, err := storeStep(ctx, scheme, open, e)
-			if err != nil {
-				return Result{}, err
-			}
-			return rollback(ctx, st, ref, e)
-		},
+		Run:   storeRun(scheme, open, rollback),
 	}
 }
 

@@ -22,13 +22,7 @@ while another rotation's PENDING exists it refuses with exit 5.
 The field to generate is "password", or ?field=NAME in the secret reference.`,
 		Flags:    []string{"secret", "rotation", "generate", "stdin", "strategy", "dry-run", "timeout"},
 		Defaults: map[string]string{"strategy": "single"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			st, ref, err := storeStep(ctx, scheme, open, e)
-			if err != nil {
-				return Result{}, err
-			}
-			return stage(ctx, st, ref, e)
-		},
+		Run:      storeRun(scheme, open, stage),
 	}
 }
 

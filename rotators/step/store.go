@@ -29,6 +29,17 @@ func storeStep(ctx context.Context, scheme string, open StoreOpener, e *Env) (co
 	return st, ref, nil
 }
 
+// storeRun opens the store for the secret of --secret, then runs fn.
+func storeRun(scheme string, open StoreOpener, fn func(context.Context, core.Store, core.Ref, *Env) (Result, error)) func(context.Context, *Env) (Result, error) {
+	return func(ctx context.Context, e *Env) (Result, error) {
+		st, ref, err := storeStep(ctx, scheme, open, e)
+		if err != nil {
+			return Result{}, err
+		}
+		return fn(ctx, st, ref, e)
+	}
+}
+
 // getOptional reads a stage, returning ok false (and no error) when it does not exist.
 func getOptional(ctx context.Context, st core.Store, ref core.Ref, stage core.Stage) (core.Version, bool, error) {
 	v, err := st.Get(ctx, ref, stage)

@@ -17,6 +17,21 @@ type fetcher interface {
 	Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, error)
 }
 
+// targetRun opens the target and the secret reader, then runs fn.
+func targetRun(open TargetOpener, fn func(context.Context, core.Target, *secrets, *Env) (Result, error)) func(context.Context, *Env) (Result, error) {
+	return func(ctx context.Context, e *Env) (Result, error) {
+		t, err := open(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		s, err := newSecrets(e)
+		if err != nil {
+			return Result{}, err
+		}
+		return fn(ctx, t, s, e)
+	}
+}
+
 // secrets reads the stages a target step needs and registers every value
 // read with the scrubber before anything else can print it.
 type secrets struct {

@@ -19,17 +19,7 @@ which proves an old password is dead (for example --stage previous after a
 single-user rotation), and 4 when it still works. Changes nothing.`,
 		Flags:    []string{"secret", "stage", "expect-reject", "timeout"},
 		Defaults: map[string]string{"stage": "pending"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			t, err := open(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			s, err := newSecrets(e)
-			if err != nil {
-				return Result{}, err
-			}
-			return validate(ctx, t, s, e)
-		},
+		Run:      targetRun(open, validate),
 	}
 }
 
@@ -74,17 +64,7 @@ single: the password was changed in place, so PREVIOUS is already dead; revoke
 checks it and re-applies CURRENT if it is not. alternate: the previous user is
 left as it is for the next turn. Re-running it changes nothing.`,
 		Flags: []string{"secret", "rotation", "admin-secret", "dry-run", "timeout"},
-		Run: func(ctx context.Context, e *Env) (Result, error) {
-			t, err := open(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			s, err := newSecrets(e)
-			if err != nil {
-				return Result{}, err
-			}
-			return revoke(ctx, t, s, e)
-		},
+		Run:   targetRun(open, revoke),
 	}
 }
 

@@ -22,6 +22,12 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 	}
 	k := s.mount(p.mount)
 	env, _, err := s.readPending(ctx, k, p)
+	if isNotFound(err) {
+		// A racing promote of the same rotation may have finished first.
+		if cur, cerr := s.Get(ctx, ref, core.Current); cerr == nil && cur.Rotation == rotation {
+			return cur, false, nil
+		}
+	}
 	if err != nil {
 		return core.Version{}, false, err
 	}
@@ -42,9 +48,12 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 	case newVersion == base:
 		written, err := k.Put(ctx, p.main, env.Value.Map(), api.WithCheckAndSet(base))
 		if err != nil {
-			return core.Version{}, false, classify(err)
+			if newVersion, err = s.wonByTwin(ctx, k, p, env, classify(err)); err != nil {
+				return core.Version{}, false, err
+			}
+		} else {
+			newVersion = written.VersionMetadata.Version
 		}
-		newVersion = written.VersionMetadata.Version
 	case newVersion > base && cur.Value.Equal(env.Value):
 		// An earlier promote wrote the value and stopped before finishing.
 	default:
@@ -65,6 +74,20 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 	}
 	v, err := s.Get(ctx, ref, core.Current)
 	return v, true, err
+}
+
+// wonByTwin handles a lost check-and-set: if the latest version now holds
+// PENDING's value, a racing promote of the same rotation wrote it and this
+// one goes on; otherwise CURRENT moved and the error stands.
+func (s *Store) wonByTwin(ctx context.Context, k kv, p paths, env envelope, casErr error) (int, error) {
+	latest, err := k.Get(ctx, p.main)
+	if err != nil {
+		return 0, classify(err)
+	}
+	if cur, err := fromSecret(latest, mdRotation, mdVersion); err == nil && cur.Value.Equal(env.Value) {
+		return latest.VersionMetadata.Version, nil
+	}
+	return 0, casErr
 }
 
 // DiscardPending deletes the PENDING entry (all its versions) if it belongs

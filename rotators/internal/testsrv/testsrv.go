@@ -1,21 +1,15 @@
 // Package testsrv starts real servers (an OpenBao dev server, a PostgreSQL 15
 // cluster) on random loopback ports for tests, once per test package, and
-// stops them again. It is meant to be called from TestMain:
+// stops them again. Test packages call Main from TestMain:
+//
+//	var env testsrv.Env
 //
 //	func TestMain(m *testing.M) {
-//		flag.Parse()
-//		if testing.Short() || testsrv.SkipReason() != "" {
-//			os.Exit(m.Run()) // server tests skip themselves
-//		}
-//		bao, err := testsrv.StartBao(context.Background())
-//		if err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			os.Exit(1)
-//		}
-//		code := m.Run()
-//		bao.Stop()
-//		os.Exit(code)
+//		os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Binaries: true}, &env))
 //	}
+//
+// Under -short no server starts and tests that need one skip themselves;
+// otherwise a server that cannot start fails the package, never skips it.
 //
 // Children run in their own process group and get SIGKILL if the test binary
 // dies (Linux only). Install the servers with scripts/install-deps.sh.
@@ -35,15 +29,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// SkipReason returns a non-empty reason when the environment asks to run
-// without servers (ROTATE_TEST_SKIP_SERVERS=1), and "" otherwise.
-func SkipReason() string {
-	if os.Getenv("ROTATE_TEST_SKIP_SERVERS") == "1" {
-		return "ROTATE_TEST_SKIP_SERVERS=1: tests needing real servers are skipped"
-	}
-	return ""
-}
 
 // RepoRoot walks up from the working directory to the directory holding go.mod.
 func RepoRoot() (string, error) {

@@ -20,9 +20,6 @@ func skipServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no real servers")
 	}
-	if r := SkipReason(); r != "" {
-		t.Skip(r)
-	}
 }
 
 // portClosed fails the test unless nothing accepts connections on addr.

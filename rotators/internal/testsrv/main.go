@@ -1,0 +1,92 @@
+package testsrv
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Needs says what a test package wants started once for all its tests.
+type Needs struct {
+	Bao      bool // an OpenBao dev server
+	Postgres bool // a PostgreSQL cluster
+	Binaries bool // every cmd/ binary built into Env.BinDir
+}
+
+// Env is what Main started; fields that were not needed stay zero.
+type Env struct {
+	Bao    *Bao
+	PG     *Postgres
+	BinDir string
+	Root   string // the module root
+}
+
+// Main starts what needs asks for, runs the tests, stops everything and
+// returns the exit code for os.Exit. Under -short it starts nothing.
+func Main(m *testing.M, needs Needs, env *Env) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
+	stop, err := env.start(needs)
+	defer stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test servers:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func (e *Env) start(needs Needs) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if e.Root, err = RepoRoot(); err != nil {
+		return stop, err
+	}
+	if needs.Binaries {
+		dir, err := os.MkdirTemp("", "rotation-bin-")
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, func() { os.RemoveAll(dir) })
+		if err := BuildBinaries(e.Root, dir); err != nil {
+			return stop, err
+		}
+		e.BinDir = dir
+	}
+	if needs.Bao {
+		if e.Bao, err = StartBao(ctx); err != nil {
+			return stop, err
+		}
+		stops = append(stops, e.Bao.Stop)
+	}
+	if needs.Postgres {
+		if e.PG, err = StartPostgres(ctx); err != nil {
+			return stop, err
+		}
+		stops = append(stops, e.PG.Stop)
+	}
+	return stop, nil
+}
+
+// BuildBinaries compiles every command of the module into dir.
+func BuildBinaries(moduleRoot, dir string) error {
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/...")
+	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
+	}
+	return nil
+}
