@@ -23,11 +23,15 @@ type StoreHarness struct {
 	// ReadLatest reads the secret as an application does (latest version,
 	// AWSCURRENT), with the provider's SDK rather than the store package.
 	ReadLatest func(t testing.TB, ref core.Ref) core.Value
+	// Secrets are credentials of the test (tokens, admin passwords) that
+	// must never appear in any output either.
+	Secrets []string
 }
 
 // NewRunner returns a runner for one test, leak-checked when it ends.
 func (h StoreHarness) NewRunner(t testing.TB, extraEnv ...string) *Runner {
 	r := &Runner{BinDir: h.BinDir, Env: append(append([]string{}, h.Env...), extraEnv...)}
+	r.Secret(h.Secrets...)
 	t.Cleanup(func() { r.CheckLeaks(t) })
 	return r
 }
@@ -260,4 +264,3 @@ func storeStdin(t *testing.T, h StoreHarness, r *Runner) {
 	}
 	r.Must(t, 0, h.bin("rollback"), args(ref, id)...)
 }
-

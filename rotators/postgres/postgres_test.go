@@ -28,7 +28,11 @@ func TestMain(m *testing.M) {
 func harness(t *testing.T) conformance.TargetHarness {
 	store := vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir)
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
-	admin := dbValue(env.PG.AdminUser, env.PG.AdminPassword)
+	// The admin the binaries use has only the grants the README documents.
+	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-pw-")
+	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD %s", adminUser, quote(adminPW)))
+	admin := dbValue(adminUser, adminPW)
+	store.Secrets = append(store.Secrets, adminPW, env.PG.AdminPassword)
 	adminRef := vaulttest.Put(t, vc, "conformance/pg-admin-"+conformance.RandomID(""), admin)
 	return conformance.TargetHarness{
 		Name:       "postgres",

@@ -4,12 +4,16 @@ package vaulttest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/vault/api"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault"
 )
 
@@ -23,11 +27,13 @@ func Harness(t testing.TB, addr, token, binDir string) conformance.StoreHarness 
 		t.Fatalf("open vault store: %v", err)
 	}
 	c := Client(t, addr, token)
+	limited := PolicyToken(t, c, "conformance/")
 	return conformance.StoreHarness{
-		Scheme: "vault",
-		BinDir: binDir,
-		Env:    []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + token},
-		Store:  st,
+		Scheme:  "vault",
+		BinDir:  binDir,
+		Env:     []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + limited},
+		Secrets: []string{token, limited},
+		Store:   st,
 		NewSecret: func(t testing.TB, v core.Value) core.Ref {
 			return Put(t, c, "conformance/"+conformance.RandomID("s-"), v)
 		},
@@ -43,6 +49,29 @@ func Harness(t testing.TB, addr, token, binDir string) conformance.StoreHarness 
 			return v
 		},
 	}
+}
+
+// PolicyToken creates a token that holds only docs/vault-rotation-policy.hcl
+// with its "apps/" prefix replaced by prefix, so the tests prove the
+// documented policy is enough.
+func PolicyToken(t testing.TB, c *api.Client, prefix string) string {
+	root, err := testsrv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "docs", "vault-rotation-policy.hcl"))
+	if err != nil {
+		t.Fatalf("read the documented policy: %v", err)
+	}
+	name := "rotation-" + conformance.RandomID("")
+	if err := c.Sys().PutPolicy(name, strings.ReplaceAll(string(b), "apps/", prefix)); err != nil {
+		t.Fatalf("write policy: %v", err)
+	}
+	sec, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, NoDefaultPolicy: true, TTL: "2h"})
+	if err != nil {
+		t.Fatalf("create token: %v", err)
+	}
+	return sec.Auth.ClientToken
 }
 
 // Client returns a Vault API client.

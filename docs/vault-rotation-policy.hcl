@@ -1,0 +1,29 @@
+# Least-privilege Vault (or OpenBao) policy for the rotation binaries, for
+# secrets under secret/apps/ (KV v2 mounted at secret/). Replace "apps/" with
+# your own prefix. The integration tests load this very file (with "apps/"
+# replaced by their own prefix) and run every binary with a token holding
+# only this policy, so it cannot drift from what the binaries need.
+#
+# Applications reading their secret need only: path "secret/data/apps/<name>"
+# { capabilities = ["read"] }. They never need _pending/.
+
+# CURRENT and PREVIOUS: read (stage, get, promote) and write the promoted
+# value as a new version with check-and-set (promote).
+path "secret/data/apps/*" {
+  capabilities = ["create", "read", "update"]
+}
+
+# Which version is current (PREVIOUS = current - 1), and the rotation facts
+# kept in custom_metadata (promote patches them).
+path "secret/metadata/apps/*" {
+  capabilities = ["read", "patch"]
+}
+
+# PENDING values, beside the secrets: created with cas=0 by stage, read by
+# the target binaries through vault-get, and removed by promote and rollback.
+path "secret/data/_pending/apps/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "secret/metadata/_pending/apps/*" {
+  capabilities = ["delete"]
+}
