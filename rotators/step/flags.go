@@ -29,22 +29,23 @@ type Options struct {
 // flagSpec describes one flag of the shared table.
 type flagSpec struct {
 	name  string
+	meta  string // placeholder in the usage line
 	usage string
 	def   string
 	bool  bool
 }
 
 var flagTable = []flagSpec{
-	{name: "secret", usage: "secret reference, for example vault://secret/apps/db (required)"},
-	{name: "rotation", usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
-	{name: "generate", usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
+	{name: "secret", meta: "URI", usage: "secret reference, for example vault://secret/apps/db (required)"},
+	{name: "rotation", meta: "ID", usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
+	{name: "generate", meta: "POLICY", usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
 	{name: "stdin", bool: true, usage: "read the new value (a JSON object merged over CURRENT) from standard input instead of generating one"},
-	{name: "strategy", usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", def: "single"},
+	{name: "strategy", meta: "S", usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", def: "single"},
 	{name: "dry-run", bool: true, usage: "print the plan and change nothing"},
-	{name: "stage", usage: "which stage of the secret to use: current, pending or previous"},
+	{name: "stage", meta: "STAGE", usage: "which stage of the secret to use: current, pending or previous"},
 	{name: "expect-reject", bool: true, usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
-	{name: "admin-secret", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
-	{name: "timeout", usage: "give up after this long (exit 3)", def: "2m"},
+	{name: "admin-secret", meta: "URI", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
+	{name: "timeout", meta: "DURATION", usage: "give up after this long (exit 3)", def: "2m"},
 }
 
 // EnvName is the environment variable that sets a flag.

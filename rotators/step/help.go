@@ -19,10 +19,13 @@ func (c Command) help() string {
 	fmt.Fprintf(&b, "%s - %s\n\nUsage:\n  %s", c.Name, c.Summary, c.Name)
 	for _, name := range c.Flags {
 		spec := lookupSpec(name)
-		if spec.bool {
+		switch {
+		case spec.bool:
 			fmt.Fprintf(&b, " [--%s]", name)
-		} else {
-			fmt.Fprintf(&b, " --%s X", name)
+		case name == "secret" || name == "rotation" || name == "stage" && c.defaultOf(spec) == "":
+			fmt.Fprintf(&b, " --%s %s", name, spec.meta)
+		default:
+			fmt.Fprintf(&b, " [--%s %s]", name, spec.meta)
 		}
 	}
 	b.WriteString("\n\n")
