@@ -139,18 +139,7 @@ func dbValue(user, password string) core.Value {
 		With("username", user).With("password", password)
 }
 
-func adminExec(t *testing.T, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, env.PG.AdminDSN())
-	if err != nil {
-		t.Fatalf("admin connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("admin exec: %v", err)
-	}
-}
+func adminExec(t testing.TB, sql string) { t.Helper(); env.PG.AdminExec(t, sql) }
 
 // login connects as user with password and runs a probe query.
 func login(ctx context.Context, user, password string) error {

@@ -72,18 +72,7 @@ func newAccount(t testing.TB, r *conformance.Runner, vc *api.Client, user string
 
 func quote(s string) string { return "'" + s + "'" } // test values have no quotes
 
-func adminExec(t testing.TB, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, env.PG.AdminDSN())
-	if err != nil {
-		t.Fatalf("admin connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("admin exec: %v", err)
-	}
-}
+func adminExec(t testing.TB, sql string) { t.Helper(); env.PG.AdminExec(t, sql) }
 
 // login connects with creds directly, without the target package.
 func login(ctx context.Context, creds core.Value) error {

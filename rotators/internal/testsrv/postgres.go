@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"testing"
 	"syscall"
 	"time"
 
@@ -152,6 +153,22 @@ func (p *Postgres) ping(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	return conn.Close(ctx)
+}
+
+// AdminExec runs one statement as the superuser and fails the test if it
+// fails: for setting up roles and breaking passwords behind a test's back.
+func (p *Postgres) AdminExec(t testing.TB, sql string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, p.AdminDSN())
+	if err != nil {
+		t.Fatalf("admin connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("admin exec: %v", err)
+	}
 }
 
 // DSN returns a postgres:// URL for user and password on database db, with
