@@ -28,4 +28,5 @@ require (
 	golang.org/x/net v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 	golang.org/x/time v0.12.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1
 )

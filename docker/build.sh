@@ -19,7 +19,7 @@ VERSION=${VERSION:-$(git -C "$ROOT" describe --always --dirty 2>/dev/null || ech
 TAG=${VERSION//[^A-Za-z0-9_.-]/-}
 REVISION=${REVISION:-$(git -C "$ROOT" rev-parse -q --verify HEAD || echo unknown)}
 # The commit time, not now: an unchanged tree rebuilds from cache (like SOURCE_DATE_EPOCH).
-CREATED=${CREATED:-$(git -C "$ROOT" log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)}
+CREATED=${CREATED:-$(TZ=UTC git -C "$ROOT" log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)}
 VERSION_VAR=github.com/kestra-rotation/rotation-pack/rotators/step.Version
 BASE_REPO=localhost/rotation-base
 
