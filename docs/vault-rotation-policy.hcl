@@ -27,3 +27,10 @@ path "secret/data/_pending/apps/*" {
 path "secret/metadata/_pending/apps/*" {
   capabilities = ["delete"]
 }
+
+# Admin credentials of the targets (--admin-secret), read by deploy and
+# revoke through vault-get. Read-only: the rotation token can never change
+# them, and they live outside apps/ so applications' policies never see them.
+path "secret/data/rotation-admin/*" {
+  capabilities = ["read"]
+}

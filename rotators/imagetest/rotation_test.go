@@ -51,7 +51,7 @@ func TestRotationInContainer(t *testing.T) {
 	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s' IN ROLE %s", pgx.Identifier{user}.Sanitize(), oldPw, group))
 	path := "imagetest/pg-" + conformance.RandomID("")
 	secret := vaulttest.Put(t, vc, path, dbValue(user, oldPw)).String()
-	admin := vaulttest.Put(t, vc, "imagetest/pg-admin-"+conformance.RandomID(""), dbValue(adminUser, adminPw)).String()
+	admin := vaulttest.Put(t, vc, "rotation-admin/imagetest-pg-"+conformance.RandomID(""), dbValue(adminUser, adminPw)).String()
 	rotation := conformance.RandomID("imagetest-")
 
 	common := fmt.Sprintf("--secret %s", secret)

@@ -33,7 +33,7 @@ func harness(t *testing.T) conformance.TargetHarness {
 	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD %s", adminUser, quote(adminPW)))
 	admin := dbValue(adminUser, adminPW)
 	store.Secrets = append(store.Secrets, adminPW, env.PG.AdminPassword)
-	adminRef := vaulttest.Put(t, vc, "conformance/pg-admin-"+conformance.RandomID(""), admin)
+	adminRef := vaulttest.Put(t, vc, "rotation-admin/pg-"+conformance.RandomID(""), admin)
 	return conformance.TargetHarness{
 		Name:       "postgres",
 		Store:      store,

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"testing"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"

@@ -1,0 +1,227 @@
+package flowrun
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// State is an execution or task run state, named as in Kestra.
+type State string
+
+// States.
+const (
+	Success State = "SUCCESS"
+	Failed  State = "FAILED"
+)
+
+// Execution is one run of a flow.
+type Execution struct {
+	ID        string
+	Namespace string
+	FlowID    string
+	Inputs    map[string]string // after defaults
+	State     State
+	TaskRuns  []*TaskRun // in the order they ran, errors tasks last
+}
+
+// TaskRun is what one task did.
+type TaskRun struct {
+	TaskID   string
+	Errors   bool // ran in the errors: branch
+	State    State
+	ExitCode int // of the last attempt; -1 when the script never ran or was killed
+	Attempts int
+	Script   string   // the rendered script given to /bin/sh -c
+	EnvNames []string // names of the rendered env; values are not kept
+	Logs     []LogLine
+	Outputs  map[string]any // the task's vars
+	Metrics  []Metric
+	Duration time.Duration
+}
+
+// TaskRun returns the run of a task, or nil if it did not run.
+func (e *Execution) TaskRun(id string) *TaskRun {
+	for _, tr := range e.TaskRuns {
+		if tr.TaskID == id {
+			return tr
+		}
+	}
+	return nil
+}
+
+// Runner runs flows locally.
+type Runner struct {
+	// BinDir holds the pack's binaries; it is first on the tasks' PATH, as
+	// /usr/local/bin is in the image.
+	BinDir string
+	// Secrets are what secret('NAME') returns, by name (see Context).
+	Secrets map[string]string
+	// ExecutionID is the execution id to use; a random Kestra-like id if empty.
+	ExecutionID string
+	// BeforeTask, if set, is called before each task (errors tasks included).
+	BeforeTask func(taskID string)
+	// AfterTask, if set, is called with each finished task run.
+	AfterTask func(*TaskRun)
+	// Sleep waits between retry attempts; time.Sleep if nil.
+	Sleep func(time.Duration)
+	// TaskTimeout kills an attempt that runs longer; 5 minutes if zero.
+	TaskTimeout time.Duration
+}
+
+// Run runs flow f with inputs. An error means no execution was created
+// (invalid inputs); a task failure is an execution in state FAILED.
+func (r *Runner) Run(ctx context.Context, f *Flow, inputs map[string]string) (*Execution, error) {
+	in, err := resolveInputs(f, inputs)
+	if err != nil {
+		return nil, err
+	}
+	e := &Execution{ID: r.ExecutionID, Namespace: f.Namespace, FlowID: f.ID, Inputs: in, State: Success}
+	if e.ID == "" {
+		e.ID = NewExecutionID()
+	}
+	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Outputs: map[string]map[string]any{}}
+	if !r.runTasks(ctx, f.Tasks, false, rc, e) {
+		e.State = Failed
+		r.runTasks(ctx, f.Errors, true, rc, e)
+	}
+	return e, nil
+}
+
+// runTasks runs tasks in order until one fails; it reports whether all succeeded.
+func (r *Runner) runTasks(ctx context.Context, tasks []Task, errorsBranch bool, rc Context, e *Execution) bool {
+	for _, t := range tasks {
+		if r.BeforeTask != nil {
+			r.BeforeTask(t.ID)
+		}
+		tr := r.runTask(ctx, t, rc)
+		tr.Errors = errorsBranch
+		e.TaskRuns = append(e.TaskRuns, tr)
+		if tr.State == Success {
+			rc.Outputs[t.ID] = tr.Outputs
+		}
+		if r.AfterTask != nil {
+			r.AfterTask(tr)
+		}
+		if tr.State != Success {
+			return false
+		}
+	}
+	return true
+}
+
+// runTask renders and runs one task, with its retry policy.
+func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
+	start := time.Now()
+	tr := &TaskRun{TaskID: t.ID, State: Failed, ExitCode: -1, Outputs: map[string]any{}}
+	defer func() { tr.Duration = time.Since(start) }()
+	if t.Type != CommandsType {
+		tr.fail("flowrun runs only %s tasks, not %s", CommandsType, t.Type)
+		return tr
+	}
+	script, env, err := r.render(t, rc)
+	if err != nil {
+		tr.fail("rendering failed: %v", err)
+		return tr
+	}
+	tr.Script = script
+	tr.EnvNames = slices.Sorted(maps.Keys(t.Env))
+	attempts, interval, err := retryPolicy(t.Retry)
+	if err != nil {
+		tr.fail("%v", err)
+		return tr
+	}
+	for tr.Attempts < attempts {
+		if tr.Attempts > 0 {
+			tr.Logs = append(tr.Logs, LogLine{Level: "WARN", Message: fmt.Sprintf("flowrun: retrying in %s (attempt %d of %d)", interval, tr.Attempts+1, attempts)})
+			r.sleep(interval)
+		}
+		tr.Attempts++
+		a, err := runScript(ctx, script, env, r.timeout())
+		if err != nil {
+			tr.fail("%v", err)
+			return tr
+		}
+		tr.ExitCode, tr.Outputs, tr.Metrics = a.exitCode, a.outputs, a.metrics
+		tr.Logs = append(tr.Logs, a.logs...)
+		if a.exitCode == 0 {
+			tr.State = Success
+			return tr
+		}
+	}
+	return tr
+}
+
+// render builds the script (failFast: set -e first) and the environment.
+func (r *Runner) render(t Task, rc Context) (string, []string, error) {
+	cmds := make([]string, len(t.Commands))
+	for i, c := range t.Commands {
+		s, err := rc.Render(c)
+		if err != nil {
+			return "", nil, fmt.Errorf("commands[%d]: %w", i, err)
+		}
+		cmds[i] = s
+	}
+	env := []string{"PATH=" + r.BinDir + ":/usr/local/bin:/usr/bin:/bin"}
+	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
+		v, err := rc.Render(t.Env[k])
+		if err != nil {
+			return "", nil, fmt.Errorf("env %s: %w", k, err)
+		}
+		env = append(env, k+"="+v)
+	}
+	return "set -e\n" + strings.Join(cmds, "\n"), env, nil
+}
+
+func retryPolicy(rt *Retry) (int, time.Duration, error) {
+	if rt == nil {
+		return 1, 0, nil
+	}
+	d, err := isoDuration(rt.Interval)
+	if err != nil {
+		return 0, 0, fmt.Errorf("retry interval: %w", err)
+	}
+	return rt.MaxAttempt, d, nil
+}
+
+func (tr *TaskRun) fail(format string, args ...any) {
+	tr.Logs = append(tr.Logs, LogLine{Level: "ERROR", Message: "flowrun: " + fmt.Sprintf(format, args...)})
+}
+
+func (r *Runner) sleep(d time.Duration) {
+	if r.Sleep != nil {
+		r.Sleep(d)
+		return
+	}
+	time.Sleep(d)
+}
+
+func (r *Runner) timeout() time.Duration {
+	if r.TaskTimeout > 0 {
+		return r.TaskTimeout
+	}
+	return 5 * time.Minute
+}
+
+func upperKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToUpper(k)] = v
+	}
+	return out
+}
+
+// NewExecutionID returns a 22-character base62 id, the shape of Kestra's.
+func NewExecutionID() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 22)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
