@@ -24,6 +24,12 @@ type Options struct {
 	ExpectReject bool
 	AdminSecret  string
 	Timeout      time.Duration
+	// Decommission and target-specific flags (revoke, deploy).
+	Grace           time.Duration // 0 when not given: revoke checks once and does not wait
+	Force           bool
+	ExpectUnused    bool
+	ReconcileGrants bool
+	AccountHost     string
 }
 
 // flagSpec describes one flag of the shared table.
@@ -46,6 +52,11 @@ var flagTable = []flagSpec{
 	{name: "expect-reject", bool: true, usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
 	{name: "admin-secret", meta: "URI", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
 	{name: "timeout", meta: "DURATION", usage: "give up after this long (exit 3)", def: "2m"},
+	{name: "grace", meta: "DURATION", usage: "how long revoke waits for the old credential to fall out of use before refusing (exit 5)"},
+	{name: "force", bool: true, usage: "revoke even though the old credential is still in use"},
+	{name: "expect-unused", bool: true, usage: "refuse (exit 5) when the old credential was used recently"},
+	{name: "reconcile-grants", bool: true, usage: "make the other user's privileges match before switching users (alternate), and say what was granted"},
+	{name: "account-host", meta: "HOST", usage: "host part of a MySQL account 'user'@'host' when the secret has no account_host field"},
 }
 
 // EnvName is the environment variable that sets a flag.
@@ -119,13 +130,21 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 	bl := func(n string) bool { return bools[n] != nil && *bools[n] }
 	o := Options{Secret: str("secret"), Rotation: str("rotation"), Generate: str("generate"), Stdin: bl("stdin"),
 		Strategy: str("strategy"), DryRun: bl("dry-run"), Stage: str("stage"), ExpectReject: bl("expect-reject"),
-		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute}
+		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute, Force: bl("force"), ExpectUnused: bl("expect-unused"),
+		ReconcileGrants: bl("reconcile-grants"), AccountHost: str("account-host")}
 	if t := str("timeout"); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 {
 			return Options{}, fmt.Errorf("%w: --timeout %q: want a duration such as 90s or 5m", core.ErrUsage, t)
 		}
 		o.Timeout = d
+	}
+	if g := str("grace"); g != "" {
+		d, err := time.ParseDuration(g)
+		if err != nil || d < 0 {
+			return Options{}, fmt.Errorf("%w: --grace %q: want a duration such as 0s, 90s or 24h", core.ErrUsage, g)
+		}
+		o.Grace = d
 	}
 	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}} {
 		if c.accepts(req.name) && req.val == "" {
