@@ -23,6 +23,10 @@ type StoreHarness struct {
 	// ReadLatest reads the secret as an application does (latest version,
 	// AWSCURRENT), with the provider's SDK rather than the store package.
 	ReadLatest func(t testing.TB, ref core.Ref) core.Value
+	// RaceAtMostOne, when set, says why of racing stages at most one (not
+	// exactly one) proceeds on this test server; the suite then also accepts
+	// none, provided a later stage succeeds.
+	RaceAtMostOne string
 	// Secrets are credentials of the test (tokens, admin passwords) that
 	// must never appear in any output either.
 	Secrets []string

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 
@@ -21,10 +22,11 @@ func TestRotateWithoutAdmin(t *testing.T) {
 	}
 	h := harness(t)
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	put := func(t testing.TB, name string, v core.Value) core.Ref { return vaulttest.Put(t, vc, name, v) }
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.Store.NewRunner(t)
-			ref, initial := newAccount(t, r, vc, tc.user)
+			ref, initial := newAccount(t, r, put, tc.user)
 			id := conformance.RandomID("rot-")
 			sec := []string{"--secret", ref.String()}
 			rot := append(sec, "--rotation", id)

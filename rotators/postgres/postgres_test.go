@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/hashicorp/vault/api"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
@@ -21,26 +20,33 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, Binaries: true}, &env))
 }
+
+// putFunc writes a secret value under a fresh name in a store.
+type putFunc func(t testing.TB, name string, v core.Value) core.Ref
 
 // harness builds the target harness: secrets in OpenBao, roles in PostgreSQL.
 func harness(t *testing.T) conformance.TargetHarness {
-	store := vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir)
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	return harnessWith(t, vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir),
+		func(t testing.TB, name string, v core.Value) core.Ref { return vaulttest.Put(t, vc, name, v) })
+}
+
+// harnessWith builds the target harness with the secrets kept in any store.
+func harnessWith(t *testing.T, store conformance.StoreHarness, put putFunc) conformance.TargetHarness {
 	// The admin the binaries use has only the grants the README documents.
 	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-pw-")
 	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD %s", adminUser, quote(adminPW)))
-	admin := dbValue(adminUser, adminPW)
 	store.Secrets = append(store.Secrets, adminPW, env.PG.AdminPassword)
-	adminRef := vaulttest.Put(t, vc, "rotation-admin/pg-"+conformance.RandomID(""), admin)
+	adminRef := put(t, "rotation-admin/pg-"+conformance.RandomID(""), dbValue(adminUser, adminPW))
 	return conformance.TargetHarness{
 		Name:       "postgres",
 		Store:      store,
 		Strategies: []core.Strategy{core.Single, core.Alternate},
 		AdminRef:   adminRef.String(),
 		NewAccount: func(t testing.TB, r *conformance.Runner, s core.Strategy) (core.Ref, core.Value) {
-			return newAccount(t, r, vc, "app_"+conformance.RandomID(""))
+			return newAccount(t, r, put, "app_"+conformance.RandomID(""))
 		},
 		Login: login,
 		Break: func(t testing.TB, creds core.Value) {
@@ -59,15 +65,15 @@ func dbValue(user, password string) core.Value {
 }
 
 // newAccount creates a login role in a group role that holds its privileges,
-// and stores its credential in Vault.
-func newAccount(t testing.TB, r *conformance.Runner, vc *api.Client, user string) (core.Ref, core.Value) {
+// and stores its credential with put.
+func newAccount(t testing.TB, r *conformance.Runner, put putFunc, user string) (core.Ref, core.Value) {
 	pw := conformance.RandomID("initial-")
 	r.Secret(pw)
 	group := pgx.Identifier{user + "_group"}.Sanitize()
 	adminExec(t, "CREATE ROLE "+group)
 	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD %s IN ROLE %s", pgx.Identifier{user}.Sanitize(), quote(pw), group))
 	v := dbValue(user, pw)
-	return vaulttest.Put(t, vc, "conformance/pg-"+conformance.RandomID(""), v), v
+	return put(t, "conformance/pg-"+conformance.RandomID(""), v), v
 }
 
 func quote(s string) string { return "'" + s + "'" } // test values have no quotes
