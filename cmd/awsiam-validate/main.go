@@ -1,0 +1,11 @@
+// Command awsiam-validate checks an IAM access key with sts:GetCallerIdentity. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/awsiam"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.TargetValidate("awsiam", awsiam.OpenTarget), os.Args[1:])) }
