@@ -29,7 +29,9 @@ it is found through the user tag rotation-pack/deploy and deleted.
 rotation minted, if no stage refers to it, is deleted.`,
 		Flags:    []string{"secret", "rotation", "stage", "dry-run", "timeout"},
 		Defaults: map[string]string{"stage": "pending"},
-		Run:      run(func(ctx context.Context, t *Target, s *step.Secrets, e *step.Env) (step.Result, error) { return t.deploy(ctx, s, e) }),
+		Run: run(func(ctx context.Context, t *Target, s *step.Secrets, e *step.Env) (step.Result, error) {
+			return t.deploy(ctx, s, e)
+		}),
 	}
 }
 

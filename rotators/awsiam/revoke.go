@@ -25,7 +25,9 @@ until then the next awsiam-deploy refuses and names it). With --expect-unused a
 recent use makes it refuse (exit 5) without changing anything. Re-running after it
 succeeded changes nothing.`,
 		Flags: []string{"secret", "rotation", "grace", "expect-unused", "dry-run", "timeout"},
-		Run:   run(func(ctx context.Context, t *Target, s *step.Secrets, e *step.Env) (step.Result, error) { return t.revoke(ctx, s, e) }),
+		Run: run(func(ctx context.Context, t *Target, s *step.Secrets, e *step.Env) (step.Result, error) {
+			return t.revoke(ctx, s, e)
+		}),
 	}
 }
 
