@@ -71,6 +71,10 @@ type Runner struct {
 	Sleep func(time.Duration)
 	// TaskTimeout kills an attempt that runs longer; 5 minutes if zero.
 	TaskTimeout time.Duration
+	// WorkerEnv (KEY=VALUE) is added to every task's environment before its
+	// own env:, as a worker's task runner could add it. Tests use it for
+	// endpoints only (AWS_ENDPOINT_URL of moto), never for flow logic.
+	WorkerEnv []string
 }
 
 // Run runs flow f with inputs. An error means no execution was created
@@ -141,7 +145,7 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 			r.sleep(interval)
 		}
 		tr.Attempts++
-		a, err := runScript(ctx, script, env, r.timeout())
+		a, err := runScript(ctx, script, append(slices.Clone(r.WorkerEnv), env...), r.timeout())
 		if err != nil {
 			tr.fail("%v", err)
 			return tr
