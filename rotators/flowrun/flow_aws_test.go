@@ -32,7 +32,6 @@ type awsFixture struct {
 	seen      map[string]bool
 	flow      string
 	secretRef string
-	inputs    map[string]string
 }
 
 func newAWSFixture(t *testing.T, flow string) *awsFixture {
