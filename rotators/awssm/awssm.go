@@ -10,6 +10,9 @@
 // new. Labels are per-version and immutable facts travel with the version:
 // no metadata call can fall out of step with the value.
 //
+// Promote also labels the new CURRENT "promoted/<unix time>", since a
+// version's CreatedDate is when it was staged.
+//
 // Stage attaches AWSPENDING with UpdateSecretVersionStage without
 // RemoveFromVersionId: AWS refuses that while another version holds the
 // label, which makes it the lock. moto does not enforce it, so stage also
@@ -24,7 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -40,6 +45,9 @@ const (
 	labelPending  = "AWSPENDING"
 	labelPrevious = "AWSPREVIOUS"
 	rotPrefix     = "rot/"
+	// promotedPrefix labels the version promote made CURRENT with the Unix
+	// time it did so: the revoke step waits for sessions opened before it.
+	promotedPrefix = "promoted/"
 )
 
 // api is the part of the Secrets Manager SDK the store uses.
@@ -112,6 +120,21 @@ func findRot(labels []string) (rotLabel, bool) {
 		}
 	}
 	return rotLabel{}, false
+}
+
+// promotedAt returns the earliest promote time among a version's labels.
+func promotedAt(labels []string) (time.Time, bool) {
+	var at time.Time
+	for _, s := range labels {
+		rest, ok := strings.CutPrefix(s, promotedPrefix)
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseInt(rest, 10, 64); err == nil && (at.IsZero() || time.Unix(n, 0).Before(at)) {
+			at = time.Unix(n, 0)
+		}
+	}
+	return at, !at.IsZero()
 }
 
 func has(labels []string, l string) bool {

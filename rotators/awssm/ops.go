@@ -39,6 +39,11 @@ func toVersion(out *secretsmanager.GetSecretValueOutput) (core.Version, error) {
 	if l, ok := findRot(out.VersionStages); ok {
 		v.Rotation, v.Strategy, v.Base = l.Rotation, l.Strategy, l.Base
 	}
+	// A version's CreatedDate is when it was staged; for CURRENT, the time it
+	// was promoted is what readers moved on at.
+	if at, ok := promotedAt(out.VersionStages); ok {
+		v.Created = at
+	}
 	return v, nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -40,6 +42,9 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 			return core.Version{}, false, fmt.Errorf("move AWSCURRENT from the version staged on (%s): CURRENT changed since staging or %w", pend.Base, classify(err))
 		}
 	}
+	if err := s.markPromoted(ctx, id, pend.ID); err != nil {
+		return core.Version{}, false, err
+	}
 	if err := s.removeLabel(ctx, id, labelPending, pend.ID); err != nil && !errors.Is(err, core.ErrConflict) {
 		return core.Version{}, false, fmt.Errorf("remove AWSPENDING: %w", err)
 	}
@@ -48,6 +53,23 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 	}
 	v, err := s.Get(ctx, ref, core.Current)
 	return v, true, err
+}
+
+// markPromoted labels the new CURRENT with the promote time, unless a
+// racing or earlier promote already did.
+func (s *Store) markPromoted(ctx context.Context, id, version string) error {
+	stages, err := s.stages(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, ok := promotedAt(stages[version]); ok {
+		return nil
+	}
+	label := promotedPrefix + strconv.FormatInt(time.Now().Unix(), 10)
+	if err := s.addLabel(ctx, id, label, version); err != nil && !errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("label the promote time: %w", err)
+	}
+	return nil
 }
 
 // tidy removes rotation labels from versions that hold none of the three
@@ -62,7 +84,7 @@ func (s *Store) tidy(ctx context.Context, id string) error {
 			continue
 		}
 		for _, l := range labels {
-			if strings.HasPrefix(l, rotPrefix) {
+			if strings.HasPrefix(l, rotPrefix) || strings.HasPrefix(l, promotedPrefix) {
 				if err := s.removeLabel(ctx, id, l, v); err != nil && !errors.Is(err, core.ErrConflict) {
 					return fmt.Errorf("unlabel old version %s: %w", v, err)
 				}
