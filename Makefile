@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 export PATH := $(CURDIR)/.bin:$(PATH)
 
-.PHONY: all deps build lint test test-short demo image clean
+.PHONY: all deps build lint kestra-check test test-short demo image clean
 
 all: build
 
@@ -20,7 +20,10 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	staticcheck ./...
 
-test: deps lint ## everything: unit, conformance, leak, flow and container tests
+kestra-check: ## every flow parsed and validated by Kestra 1.3 and 2.0 themselves (Java)
+	bash kestra-check/run.sh
+
+test: deps lint kestra-check ## everything: unit, conformance, leak, flow and container tests
 	$(GO) test -count=1 -timeout 45m ./...
 
 test-short: ## unit tests only, no servers, seconds

@@ -76,11 +76,15 @@ install_apt() {
 }
 
 # disable_services: the packages enable their default instances (mariadb,
-# redis-server); policy-rc.d kept them from starting, this keeps them off at
-# boot where systemd runs. The tests start their own servers on random ports.
+# redis-server); policy-rc.d kept them from starting, and `systemctl disable`
+# (which works without a running systemd) keeps them off at boot. The tests
+# start their own servers on random loopback ports.
 disable_services() {
-	command -v systemctl >/dev/null && [[ -d /run/systemd/system ]] || return 0
-	as_root systemctl disable --now mariadb.service redis-server.service >/dev/null 2>&1 || true
+	command -v systemctl >/dev/null || return 0
+	as_root systemctl disable mariadb.service redis-server.service >/dev/null 2>&1 || true
+	if [[ -d /run/systemd/system ]]; then
+		as_root systemctl stop mariadb.service redis-server.service >/dev/null 2>&1 || true
+	fi
 }
 
 restore_policy() {
@@ -199,6 +203,22 @@ install_go_tools() {
 	go_tool govulncheck golang.org/x/vuln/cmd/govulncheck golang.org/x/vuln "$GOVULNCHECK_VERSION"
 }
 
+# --- Kestra's own parser (kestra-check/, run by `make test`) -------------------
+# install_kestra_check: Maven (Debian) for kestra-check/run.sh, which then
+# downloads Kestra 1.3.19 and 2.0.0 from Maven Central into ~/.m2 and builds
+# the harness, so that the check runs offline afterwards. Needs a JDK 21+
+# (Kestra's classes are Java 21; bookworm has only 17): KESTRA_CHECK_JDK,
+# JAVA_HOME or /usr/lib/jvm/*. A second run only checks (under a second).
+install_kestra_check() {
+	if ! command -v mvn >/dev/null; then
+		log "installing maven"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven
+	fi
+	bash "$ROOT/kestra-check/run.sh" --prefetch || die "kestra-check: cannot fetch Kestra or build the harness (see above)"
+	log "kestra-check ready (Kestra 1.3.19 and 2.0.0 in ~/.m2)"
+}
+
 # --- .gitignore -----------------------------------------------------------------
 update_gitignore() {
 	local gi=$ROOT/.gitignore line
@@ -217,5 +237,6 @@ configure_podman
 install_bao
 install_moto
 install_go_tools
+install_kestra_check
 update_gitignore
 log "done in $(awk -v s="$START" -v e="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", e - s }')s"

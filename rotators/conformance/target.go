@@ -28,6 +28,12 @@ type TargetHarness struct {
 	Mints bool
 	// StepArgs are extra flags per step, for example {"revoke": {"--grace", "0s"}}.
 	StepArgs map[string][]string
+	// Hold, for UsageSuite and NoLockout, logs in with creds and keeps the
+	// session open until release is called.
+	Hold func(t testing.TB, creds core.Value) (release func())
+	// SessionStart, for UsageSuite: the target knows when a session opened,
+	// so sessions opened after promotion do not hold up revoke.
+	SessionStart bool
 }
 
 type targetCase struct {
@@ -132,8 +138,8 @@ func (c *targetCase) checkRotated(id string) {
 	c.mustLogIn("CURRENT", s.Current.Value, true)
 	c.run(0, "validate", "", "--stage", "current")
 	c.run(core.ExitRejected, "validate", "", "--stage", "current", "--expect-reject")
-	if c.strategy == core.Single {
-		c.mustLogIn("PREVIOUS after a single-user rotation", s.Previous.Value, false)
+	if c.strategy != core.Alternate {
+		c.mustLogIn("PREVIOUS after a "+string(c.strategy)+" rotation", s.Previous.Value, false)
 		c.run(0, "validate", "", "--stage", "previous", "--expect-reject")
 	} else {
 		c.mustLogIn("PREVIOUS user kept for the next turn", s.Previous.Value, true)

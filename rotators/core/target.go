@@ -37,6 +37,12 @@ type ApplyRequest struct {
 	Previous Value
 	Admin    Value
 	DryRun   bool
+	// ReconcileGrants (alternate): make the incoming user's privileges match
+	// the current user's instead of refusing with ErrConflict when they differ.
+	ReconcileGrants bool
+	// AccountHost is the host part of a MySQL account 'user'@'host' for
+	// secrets without an account_host field (--account-host); "" means "%".
+	AccountHost string
 }
 
 // Plan lists what a target step did or, in a dry run, would do. Actions are

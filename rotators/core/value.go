@@ -23,6 +23,7 @@ var nonSecretFields = map[string]bool{
 	"engine": true, "host": true, "port": true, "dbname": true, "database": true,
 	"username": true, "user": true, "sslmode": true, "access_key_id": true,
 	"masterarn": true, "dbClusterIdentifier": true, "dbInstanceIdentifier": true,
+	"account_host": true, "tls": true, "db": true,
 }
 
 // ParseValue parses a secret value. Anything but a JSON object is refused

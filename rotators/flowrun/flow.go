@@ -85,7 +85,7 @@ type Task struct {
 type Retry struct {
 	Type       string `yaml:"type"`
 	Interval   string `yaml:"interval"`
-	MaxAttempt int    `yaml:"maxAttempt"`
+	MaxAttempt int    `yaml:"maxAttempts"`
 }
 
 var (
@@ -159,7 +159,7 @@ func (f *Flow) check() error {
 
 func (in Input) check() error {
 	switch in.Type {
-	case "STRING", "SELECT", "BOOLEAN":
+	case "STRING", "SELECT", "BOOL":
 	default:
 		return fmt.Errorf("input %s: type %q is not supported by flowrun", in.ID, in.Type)
 	}
@@ -183,7 +183,7 @@ func (t Task) check() error {
 			return errors.New("no commands")
 		}
 		if t.Retry != nil && (t.Retry.Type != "constant" || t.Retry.MaxAttempt < 1) {
-			return errors.New("flowrun supports retry type constant with maxAttempt >= 1 only")
+			return errors.New("flowrun supports retry type constant with maxAttempts >= 1 only")
 		}
 		if t.Timeout != "" {
 			return errors.New("flowrun does not support timeout")

@@ -10,7 +10,7 @@ import (
 
 // resolveInputs applies defaults and checks types, values and validators
 // the way Kestra does before it creates an execution. Values are the
-// strings Pebble prints (a BOOLEAN is "true" or "false").
+// strings Pebble prints (a BOOL is "true" or "false").
 func resolveInputs(f *Flow, given map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	for name := range given {
@@ -39,9 +39,9 @@ func resolveInputs(f *Flow, given map[string]string) (map[string]string, error) 
 
 func (in Input) accepts(v string) error {
 	switch in.Type {
-	case "BOOLEAN":
+	case "BOOL":
 		if v != "true" && v != "false" {
-			return fmt.Errorf("input %s: %q is not a BOOLEAN", in.ID, v)
+			return fmt.Errorf("input %s: %q is not a BOOL", in.ID, v)
 		}
 	case "SELECT":
 		if !slices.Contains(in.Values, v) {

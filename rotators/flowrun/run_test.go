@@ -16,7 +16,7 @@ namespace: secops.test
 inputs:
   - {id: who, type: STRING, defaults: world, validator: '[a-z]+'}
   - {id: mode, type: SELECT, values: [ok, fail], defaults: ok}
-  - {id: dry_run, type: BOOLEAN, defaults: false}
+  - {id: dry_run, type: BOOL, defaults: false}
 tasks:
   - id: first
     type: io.kestra.plugin.scripts.shell.Commands
@@ -45,7 +45,7 @@ tasks:
       - echo "version {{ outputs.first.vars.version }} of {{ execution.id }} in $PWD"
       - '[ "$MODE" = ok ] || exit 4'
       - echo past the mode check
-    retry: {type: constant, interval: PT1S, maxAttempt: 2}
+    retry: {type: constant, interval: PT1S, maxAttempts: 2}
 errors:
   - id: cleanup
     type: io.kestra.plugin.scripts.shell.Commands
@@ -177,7 +177,7 @@ func TestParseRejects(t *testing.T) {
 		"bad task id":         strings.Replace(base, "id: t", "id: t.x", 1),
 		"unsupported expr":    base + "    env: {X: \"{{ vars.x }}\"}\n",
 		"unsupported type":    strings.Replace(base, "shell.Commands", "shell.Script", 1),
-		"unsupported retry":   base + "    retry: {type: exponential, interval: PT1S, maxAttempt: 2}\n",
+		"unsupported retry":   base + "    retry: {type: exponential, interval: PT1S, maxAttempts: 2}\n",
 		"duplicate task id":   base + "errors:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [echo]\n",
 		"no tasks":            "id: x\nnamespace: a.b\n",
 		"unsupported input":   base + "inputs:\n  - {id: n, type: INT}\n",

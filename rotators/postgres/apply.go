@@ -45,8 +45,9 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 		return core.Plan{}, err
 	}
 	var stmts, actions []string
+	var verify func(context.Context, pgx.Tx) error
 	if req.Strategy == core.Alternate {
-		stmts, actions, err = cloneStatements(ctx, conn, req, lit)
+		stmts, actions, verify, err = cloneStatements(ctx, conn, req, lit)
 		if err != nil {
 			return core.Plan{}, err
 		}
@@ -58,7 +59,7 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 	if req.DryRun {
 		return core.Plan{Actions: actions}, nil
 	}
-	if err := runTx(ctx, conn, stmts); err != nil {
+	if err := runTx(ctx, conn, stmts, verify); err != nil {
 		return core.Plan{}, err
 	}
 	return core.Plan{Actions: actions, Changed: true}, nil
@@ -104,7 +105,9 @@ func (t Target) adminConn(ctx context.Context, req core.ApplyRequest) (*pgx.Conn
 	return nil, "", fmt.Errorf("%w: no credential could log in to make the change (give --admin-secret): %v", core.ErrDenied, last)
 }
 
-func runTx(ctx context.Context, conn *pgx.Conn, stmts []string) error {
+// runTx runs the statements in one transaction; verify, when set, checks
+// the result before it commits (an error rolls everything back).
+func runTx(ctx context.Context, conn *pgx.Conn, stmts []string, verify func(context.Context, pgx.Tx) error) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return classify(err)
@@ -113,6 +116,11 @@ func runTx(ctx context.Context, conn *pgx.Conn, stmts []string) error {
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
 			return classify(err)
+		}
+	}
+	if verify != nil {
+		if err := verify(ctx, tx); err != nil {
+			return err
 		}
 	}
 	return classify(tx.Commit(ctx))

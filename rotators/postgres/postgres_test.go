@@ -20,7 +20,7 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, GCPSM: true, AzKV: true, Binaries: true}, &env))
 }
 
 // putFunc writes a secret value under a fresh name in a store.
@@ -35,9 +35,10 @@ func harness(t *testing.T) conformance.TargetHarness {
 
 // harnessWith builds the target harness with the secrets kept in any store.
 func harnessWith(t *testing.T, store conformance.StoreHarness, put putFunc) conformance.TargetHarness {
-	// The admin the binaries use has only the grants the README documents.
+	// The admin the binaries use has only the grants the README documents:
+	// CREATEROLE, and pg_read_all_stats for the usage check before revoke.
 	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-pw-")
-	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD %s", adminUser, quote(adminPW)))
+	adminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE IN ROLE pg_read_all_stats PASSWORD %s", adminUser, quote(adminPW)))
 	store.Secrets = append(store.Secrets, adminPW, env.PG.AdminPassword)
 	adminRef := put(t, "rotation-admin/pg-"+conformance.RandomID(""), dbValue(adminUser, adminPW))
 	return conformance.TargetHarness{

@@ -17,8 +17,16 @@ func TargetDeploy(target string, open TargetOpener) Command {
 the environment. First tries to log in with the wanted credential and stops if it
 already works (re-running is safe). Otherwise it authenticates with the admin
 credential (--admin-secret), else with CURRENT, then PREVIOUS, and sets it.
---stage current is the undo of a failed rotation: it sets the target back to CURRENT.`,
-		Flags:    []string{"secret", "rotation", "stage", "admin-secret", "dry-run", "timeout"},
+--stage current is the undo of a failed rotation: it sets the target back to CURRENT
+(on targets where an account can hold two passwords, it also removes any password
+but CURRENT's and PREVIOUS's, so a discarded PENDING stops working).
+alternate: the incoming user is the one that was retired a turn ago; before its
+password changes, deploy waits up to --grace for its sessions to end (exit 5
+naming them if some remain; --force goes on), and compares its privileges with the
+current user's: any difference is reported and refused (exit 5), or with
+--reconcile-grants made to match, saying what was granted and revoked.`,
+		Flags: []string{"secret", "rotation", "stage", "admin-secret", "grace", "force", "reconcile-grants", "account-host",
+			"dry-run", "timeout"},
 		Defaults: map[string]string{"stage": "pending"},
 		Run:      targetRun(open, deploy),
 	}
@@ -47,31 +55,25 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	if stage == core.Pending && want.Rotation != e.Opts.Rotation {
 		return Result{}, fmt.Errorf("%w: PENDING of %s belongs to rotation %s, not %s", core.ErrConflict, s.ref, want.Rotation, e.Opts.Rotation)
 	}
-	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur.Value, DryRun: e.Opts.DryRun}
-	if stage == core.Current {
-		// Undo: the target may hold PENDING now; it is the credential to log in with.
-		req.Strategy = core.Single
-		if p, ok, err := s.get(ctx, s.ref, core.Pending); err != nil {
-			return Result{}, err
-		} else if ok {
-			req.Current = p.Value
-		}
-	}
-	if prev, ok, err := s.get(ctx, s.ref, core.Previous); err != nil {
+	if err := checkGrace(e.Opts); err != nil {
 		return Result{}, err
-	} else if ok {
-		req.Previous = prev.Value
 	}
-	if req.Admin, err = s.admin(ctx); err != nil {
+	req, err := deployRequest(ctx, s, e, stage, want, cur.Value)
+	if err != nil {
 		return Result{}, err
 	}
 	outs := map[string]any{"version": want.ID, "stage": string(stage), "strategy": string(req.Strategy)}
 	switch err := t.Check(ctx, want.Value); {
+	case err == nil && stage == core.Current:
+		return prune(ctx, t, req, want.ID, outs, e)
 	case err == nil:
 		e.Audit("already works; nothing to deploy", "target", t.Describe(want.Value), "version", want.ID, "changed", false)
 		return Result{Outputs: outs}, nil
 	case !errors.Is(err, core.ErrRejected):
 		return Result{}, fmt.Errorf("try %s: %w", t.Describe(want.Value), err)
+	}
+	if err := awaitTurn(ctx, t, req, outs, e); err != nil {
+		return Result{}, err
 	}
 	plan, err := t.Apply(ctx, req)
 	if err != nil {
@@ -82,5 +84,65 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 		return Result{Outputs: outs}, nil
 	}
 	e.Audit("deployed", "target", t.Describe(want.Value), "version", want.ID, "stage", stage, "changed", plan.Changed)
+	return Result{Changed: plan.Changed, Outputs: outs}, nil
+}
+
+// deployRequest gathers what Apply needs: for the undo (--stage current)
+// the credential to log in with is PENDING, which the target may hold now.
+func deployRequest(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
+	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur, DryRun: e.Opts.DryRun,
+		ReconcileGrants: e.Opts.ReconcileGrants, AccountHost: e.Opts.AccountHost}
+	if stage == core.Current {
+		req.Strategy = core.Single // undo: set CURRENT back, whatever was staged
+		if p, ok, err := s.get(ctx, s.ref, core.Pending); err != nil {
+			return req, err
+		} else if ok {
+			req.Current = p.Value
+		}
+	}
+	if prev, ok, err := s.get(ctx, s.ref, core.Previous); err != nil {
+		return req, err
+	} else if ok {
+		req.Previous = prev.Value
+	}
+	var err error
+	req.Admin, err = s.admin(ctx)
+	return req, err
+}
+
+// awaitTurn is the usage gate of the alternate strategy: the incoming user
+// is the one retired a turn ago, and changing its password locks out every
+// session still using it.
+func awaitTurn(ctx context.Context, t core.Target, req core.ApplyRequest, outs map[string]any, e *Env) error {
+	if req.Strategy != core.Alternate || username(req.Want) == username(req.Current) {
+		return nil
+	}
+	g := gate{what: "the old password of " + t.Describe(req.Want) + ", whose turn it is again",
+		req: core.UsageRequest{Creds: req.Want, Admin: req.Admin, Login: req.Current}}
+	u, err := awaitUnused(ctx, t, g, e)
+	outs["sessions_found"], outs["sessions_in_use"] = u.found, u.left
+	return err
+}
+
+// prune is the undo on a target that already accepts CURRENT: where an
+// account can hold more than one password, the discarded PENDING is removed.
+func prune(ctx context.Context, t core.Target, req core.ApplyRequest, version string, outs map[string]any, e *Env) (Result, error) {
+	p, ok := t.(core.Pruner)
+	if !ok {
+		e.Audit("already works; nothing to deploy", "target", t.Describe(req.Want), "version", version, "changed", false)
+		return Result{Outputs: outs}, nil
+	}
+	plan, err := p.Prune(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("remove other passwords on %s: %w", t.Describe(req.Want), err)
+	}
+	logPlan(e, t, req.Want, plan)
+	switch {
+	case e.Opts.DryRun:
+	case plan.Changed:
+		e.Audit("CURRENT works; other passwords removed", "target", t.Describe(req.Want), "version", version, "changed", true)
+	default:
+		e.Audit("already works; nothing to deploy", "target", t.Describe(req.Want), "version", version, "changed", false)
+	}
 	return Result{Changed: plan.Changed, Outputs: outs}, nil
 }

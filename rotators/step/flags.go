@@ -25,7 +25,7 @@ type Options struct {
 	AdminSecret  string
 	Timeout      time.Duration
 	// Decommission and target-specific flags (revoke, deploy).
-	Grace           time.Duration // 0 when not given: revoke checks once and does not wait
+	Grace           time.Duration // 0 when not given: revoke waits only a moment for sessions being closed
 	Force           bool
 	ExpectUnused    bool
 	ReconcileGrants bool

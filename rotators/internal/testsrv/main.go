@@ -17,15 +17,23 @@ type Needs struct {
 	Postgres bool // a PostgreSQL cluster
 	Binaries bool // every cmd/ binary built into Env.BinDir
 	Moto     bool // a moto server (AWS) with authentication on
+	MariaDB  bool // a MariaDB server
+	Redis    bool // a Redis server with ACLs
+	GCPSM    bool // the GCP Secret Manager test double (gRPC, in process)
+	AzKV     bool // the Azure Key Vault test double (HTTPS, in process)
 }
 
 // Env is what Main started; fields that were not needed stay zero.
 type Env struct {
-	Bao    *Bao
-	PG     *Postgres
-	Moto   *Moto
-	BinDir string
-	Root   string // the module root
+	Bao     *Bao
+	PG      *Postgres
+	Moto    *Moto
+	MariaDB *MariaDB
+	Redis   *Redis
+	GCPSM   *GCPSM
+	AzKV    *AzKV
+	BinDir  string
+	Root    string // the module root
 }
 
 // Main starts what needs asks for, runs the tests, stops everything and
@@ -101,6 +109,22 @@ func (e *Env) servers(needs Needs) []struct {
 		{needs.Moto, func(ctx context.Context) (s interface{ Stop() }, err error) {
 			e.Moto, err = StartMoto(ctx)
 			return e.Moto, err
+		}},
+		{needs.MariaDB, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.MariaDB, err = StartMariaDB(ctx)
+			return e.MariaDB, err
+		}},
+		{needs.Redis, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.Redis, err = StartRedis(ctx)
+			return e.Redis, err
+		}},
+		{needs.GCPSM, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.GCPSM, err = StartGCPSM(ctx)
+			return e.GCPSM, err
+		}},
+		{needs.AzKV, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.AzKV, err = StartAzKV(ctx)
+			return e.AzKV, err
 		}},
 	}
 }

@@ -1,0 +1,11 @@
+// Command azkv-rollback is the rollback step of the Azure Key Vault store. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/azkv"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.StoreRollback("azkv", azkv.Open), os.Args[1:])) }

@@ -1,0 +1,11 @@
+// Command mysql-validate is the validate step of the MySQL/MariaDB target. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/mysql"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.TargetValidate("mysql", mysql.Open), os.Args[1:])) }

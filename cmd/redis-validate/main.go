@@ -1,0 +1,11 @@
+// Command redis-validate is the validate step of the Redis target. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/redis"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.TargetValidate("redis", redis.Open), os.Args[1:])) }
