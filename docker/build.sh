@@ -47,10 +47,20 @@ for p in ${PLATFORMS//,/ }; do
   ARCHES+=("${p#linux/}")
 done
 for a in "${ARCHES[@]}"; do
-  log "go build ./cmd/... for linux/$a (version $VERSION)"
   rm -rf "$DIST/linux-$a"; mkdir -p "$DIST/linux-$a"
-  (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
-    -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/" ./cmd/...)
+  if [[ -d $SRC_DIR/cmd/rotation-pack ]]; then
+    # One multi-call binary holding every SDK once; each command is a link to it.
+    log "go build ./cmd/rotation-pack for linux/$a (version $VERSION), linked as every cmd/ name"
+    (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
+      -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/rotation-pack" ./cmd/rotation-pack)
+    for d in "$SRC_DIR"/cmd/*/; do
+      n=$(basename "$d"); [[ $n == rotation-pack ]] || ln -s rotation-pack "$DIST/linux-$a/$n"
+    done
+  else
+    log "go build ./cmd/... for linux/$a (version $VERSION)"
+    (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
+      -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/" ./cmd/...)
+  fi
   [[ -n $(ls -A "$DIST/linux-$a") ]] || { echo "no binaries built from $SRC_DIR/cmd" >&2; exit 1; }
 done
 
