@@ -37,11 +37,11 @@ rotation minted, if no stage refers to it, is deleted.`,
 
 func run(fn func(context.Context, *Target, *step.Secrets, *step.Env) (step.Result, error)) func(context.Context, *step.Env) (step.Result, error) {
 	return func(ctx context.Context, e *step.Env) (step.Result, error) {
-		t, err := Open(ctx)
+		s, err := step.NewSecrets(e) // bad input first, then configuration
 		if err != nil {
 			return step.Result{}, err
 		}
-		s, err := step.NewSecrets(e)
+		t, err := Open(ctx)
 		if err != nil {
 			return step.Result{}, err
 		}

@@ -102,6 +102,13 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 	return env.ToVersion(), nil
 }
 
+// CheckStore reports, without running it, whether the store helper for
+// scheme exists, so that a bad reference is refused before anything else.
+func (f Fetcher) CheckStore(scheme string) error {
+	_, err := f.find(scheme + "-get")
+	return err
+}
+
 func (f Fetcher) find(name string) (string, error) {
 	dirs := f.Dirs
 	if dirs == nil {

@@ -69,6 +69,12 @@ hand, it refuses: it only writes to the private pipe its parent gives it.`,
 			if err != nil {
 				return Result{}, err
 			}
+			// Bad input is reported first; the helper check comes before any store call.
+			if ref, err := core.ParseRef(e.Opts.Secret); err != nil {
+				return Result{}, err
+			} else if ref.Scheme != scheme {
+				return Result{}, fmt.Errorf("%w: %s handles %s:// references, not %s://", core.ErrUsage, name, scheme, ref.Scheme)
+			}
 			if err := handoff.CheckHelper(name); err != nil {
 				return Result{}, err
 			}

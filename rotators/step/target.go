@@ -20,11 +20,11 @@ type fetcher interface {
 // targetRun opens the target and the secret reader, then runs fn.
 func targetRun(open TargetOpener, fn func(context.Context, core.Target, *secrets, *Env) (Result, error)) func(context.Context, *Env) (Result, error) {
 	return func(ctx context.Context, e *Env) (Result, error) {
-		t, err := open(ctx)
+		s, err := newSecrets(e) // bad input first, then configuration
 		if err != nil {
 			return Result{}, err
 		}
-		s, err := newSecrets(e)
+		t, err := open(ctx)
 		if err != nil {
 			return Result{}, err
 		}
@@ -45,7 +45,11 @@ func newSecrets(e *Env) (*secrets, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &secrets{f: handoff.Fetcher{}, ref: ref, e: e}, nil
+	f := handoff.Fetcher{}
+	if err := f.CheckStore(ref.Scheme); err != nil {
+		return nil, fmt.Errorf("--secret %s: %w", ref, err)
+	}
+	return &secrets{f: f, ref: ref, e: e}, nil
 }
 
 // get reads a stage; ok is false when it does not exist.
