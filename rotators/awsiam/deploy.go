@@ -84,20 +84,7 @@ func (t *Target) deploy(ctx context.Context, s *step.Secrets, e *step.Env) (step
 
 // mint makes room, creates the key, records it in the user tag and stages it.
 func (t *Target) mint(ctx context.Context, s *step.Secrets, e *step.Env, cur core.Version, user string) (step.Result, error) {
-	known := map[string]bool{}
-	for _, st := range []core.Stage{core.Current, core.Previous} {
-		if v, ok, err := s.Get(ctx, st); err != nil {
-			return step.Result{}, err
-		} else if ok {
-			id, _ := v.Value.String(fieldKeyID)
-			known[id] = true
-		}
-	}
-	keys, err := t.keys(ctx, user)
-	if err != nil {
-		return step.Result{}, err
-	}
-	tag, err := t.readTag(ctx, user)
+	known, keys, tag, err := t.keyState(ctx, s, user, cur)
 	if err != nil {
 		return step.Result{}, err
 	}
@@ -122,6 +109,31 @@ func (t *Target) mint(ctx context.Context, s *step.Secrets, e *step.Env, cur cor
 		return step.Result{Outputs: map[string]any{"user": user, "deleted_keys": strings.Join(del, ",")}}, nil
 	}
 	return t.create(ctx, s, e, cur, user)
+}
+
+// keyState reads what deploy and its undo decide on: the key ids that the
+// given versions and the store's PREVIOUS refer to, the user's keys, and the
+// deploy tag.
+func (t *Target) keyState(ctx context.Context, s *step.Secrets, user string, known ...core.Version) (map[string]bool, []accessKey, deployTag, error) {
+	prev, ok, err := s.Get(ctx, core.Previous)
+	if err != nil {
+		return nil, nil, deployTag{}, err
+	}
+	if ok {
+		known = append(known, prev)
+	}
+	refs := map[string]bool{}
+	for _, v := range known {
+		if id, _ := v.Value.String(fieldKeyID); id != "" {
+			refs[id] = true
+		}
+	}
+	keys, err := t.keys(ctx, user)
+	if err != nil {
+		return nil, nil, deployTag{}, err
+	}
+	tag, err := t.readTag(ctx, user)
+	return refs, keys, tag, err
 }
 
 func (t *Target) create(ctx context.Context, s *step.Secrets, e *step.Env, cur core.Version, user string) (step.Result, error) {

@@ -12,22 +12,11 @@ import (
 func (t *Target) undo(ctx context.Context, s *step.Secrets, e *step.Env, cur, pend core.Version, hasPend bool) (step.Result, error) {
 	user, _ := cur.Value.String(fieldUser)
 	curKey, _ := cur.Value.String(fieldKeyID)
-	referenced := map[string]bool{curKey: true}
+	known := []core.Version{cur}
 	if hasPend {
-		id, _ := pend.Value.String(fieldKeyID)
-		referenced[id] = true
+		known = append(known, pend)
 	}
-	if prev, ok, err := s.Get(ctx, core.Previous); err != nil {
-		return step.Result{}, err
-	} else if ok {
-		id, _ := prev.Value.String(fieldKeyID)
-		referenced[id] = true
-	}
-	keys, err := t.keys(ctx, user)
-	if err != nil {
-		return step.Result{}, err
-	}
-	tag, err := t.readTag(ctx, user)
+	referenced, keys, tag, err := t.keyState(ctx, s, user, known...)
 	if err != nil {
 		return step.Result{}, err
 	}

@@ -118,7 +118,7 @@ func TestPostgresAWSSMFlow(t *testing.T) {
 			env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD '%s'", adminUser, adminPW))
 			env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", user, pw))
 			initial := dbValue(user, pw)
-			f.see(pw, adminPW, env.PG.AdminPassword)
+			f.seen.see(pw, adminPW, env.PG.AdminPassword)
 			f.secretRef = awssmtest.Create(t, f.sm, f.name, initial).String()
 			admin := awssmtest.Create(t, f.sm, "rotation-admin/"+f.name, dbValue(adminUser, adminPW)).String()
 			before := func(task string) {

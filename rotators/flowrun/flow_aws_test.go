@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ type awsFixture struct {
 	ic        *iam.Client
 	name      string
 	secrets   map[string]string // the flow's secret() values
-	seen      map[string]bool
+	seen      seenValues
 	flow      string
 	secretRef string
 }
@@ -37,42 +36,23 @@ type awsFixture struct {
 func newAWSFixture(t *testing.T, flow string) *awsFixture {
 	admin := env.Moto.AWSConfig(env.Moto.AdminKeyID, env.Moto.AdminSecret)
 	keyID, secret := awssmtest.PolicyUser(t, env.Moto, "flow-rotator-"+conformance.RandomID(""))
-	f := &awsFixture{sm: secretsmanager.NewFromConfig(admin), ic: iam.NewFromConfig(admin), flow: flow, seen: map[string]bool{},
+	f := &awsFixture{sm: secretsmanager.NewFromConfig(admin), ic: iam.NewFromConfig(admin), flow: flow, seen: seenValues{},
 		name:    awssmtest.Prefix + "flow-" + conformance.RandomID(""),
 		secrets: map[string]string{"AWS_REGION": env.Moto.Region, "AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret}}
-	f.see(secret, env.Moto.AdminSecret)
+	f.seen.see(secret, env.Moto.AdminSecret)
 	return f
-}
-
-func (f *awsFixture) see(values ...string) {
-	for _, v := range values {
-		if len(v) >= 6 {
-			f.seen[v] = true
-		}
-	}
 }
 
 func (f *awsFixture) run(t *testing.T, before func(string), extra map[string]string) *flowrun.Execution {
 	t.Helper()
-	flow, err := flowrun.Load(filepath.Join(env.Root, "flows", f.flow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &flowrun.Runner{BinDir: env.BinDir, Secrets: f.secrets, BeforeTask: before, Sleep: func(time.Duration) {},
+	r := &flowrun.Runner{Secrets: f.secrets, BeforeTask: before,
 		WorkerEnv: []string{"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWSIAM_CONSISTENCY_WAIT=2s"}}
 	inputs := map[string]string{"secret": f.secretRef}
 	for k, v := range extra {
 		inputs[k] = v
 	}
-	e, err := r.Run(context.Background(), flow, inputs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	e.WriteLog(&log)
-	t.Log("\n" + log.String())
-	return e
+	return runFlow(t, f.flow, r, inputs)
 }
 
 // stage reads one staging label with the admin client; ok false if absent.
@@ -89,7 +69,7 @@ func (f *awsFixture) stage(t *testing.T, label string) (core.Value, string, bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.see(v.Sensitive()...)
+	f.seen.see(v.Sensitive()...)
 	return v, aws.ToString(out.VersionId), true
 }
 
@@ -104,20 +84,7 @@ func (f *awsFixture) checkLeaks(t *testing.T, e *flowrun.Execution) {
 	t.Helper()
 	f.stage(t, "AWSCURRENT")
 	f.stage(t, "AWSPREVIOUS")
-	for _, tr := range e.TaskRuns {
-		text := tr.Script + fmt.Sprint(tr.Outputs)
-		for _, l := range tr.Logs {
-			text += "\n" + l.Message
-		}
-		for s := range f.seen {
-			if strings.Contains(text, s) {
-				t.Errorf("leak: a secret value appears in task %s", tr.TaskID)
-			}
-		}
-	}
-	if len(f.seen) < 4 {
-		t.Errorf("leak check saw only %d secret values", len(f.seen))
-	}
+	f.seen.scan(t, e)
 }
 
 // newIAMUser creates an IAM user with one key and stores it as the secret.
@@ -136,7 +103,7 @@ func (f *awsFixture) newIAMUser(t *testing.T) core.Value {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.see(v.Sensitive()...)
+	f.seen.see(v.Sensitive()...)
 	f.secretRef = awssmtest.Create(t, f.sm, f.name, v).String()
 	return v
 }

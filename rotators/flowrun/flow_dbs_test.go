@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -99,7 +98,7 @@ func redisLogin(creds core.Value) error {
 // under a prefix of their own and gives the flow a token with the policy.
 func newDBFixture(t *testing.T, d dbFlow) *fixture {
 	t.Helper()
-	f := &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: map[string]bool{}}
+	f := &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: seenValues{}}
 	prefix := "flowrun-" + conformance.RandomID("") + "/"
 	f.token = vaulttest.PolicyToken(t, f.vc, prefix)
 	pw, adminUser, adminPW := conformance.RandomID("initial-"), "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
@@ -107,24 +106,15 @@ func newDBFixture(t *testing.T, d dbFlow) *fixture {
 	f.initial, f.path = app, prefix+"orders/db"
 	f.secretRef = vaulttest.Put(t, f.vc, f.path, app).String()
 	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+"orders/db", admin).String()
-	f.see(pw, adminPW, env.Bao.Token, f.token)
+	f.seen.see(pw, adminPW, env.Bao.Token, f.token)
 	return f
 }
 
 // runDB runs d's flow for f with a strategy; before, if set, runs before each task.
 func runDB(t *testing.T, d dbFlow, f *fixture, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	flow, err := flowrun.Load(filepath.Join(env.Root, "flows", d.file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &flowrun.Runner{BinDir: env.BinDir, Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token},
-		BeforeTask: before, Sleep: func(time.Duration) {}}
-	inputs := map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": strategy,
-		"grace": "20s", "dry_run": strconv.FormatBool(dryRun)}
-	e, err := r.Run(context.Background(), flow, inputs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	inputs := flowInputs(f.secretRef, f.adminRef, strategy, dryRun)
+	inputs["grace"] = "20s"
+	return runFlow(t, d.file, r, inputs)
 }

@@ -47,7 +47,7 @@ type fixture struct {
 	secretRef string
 	adminRef  string
 	initial   core.Value
-	seen      map[string]bool
+	seen      seenValues
 }
 
 // newFixture creates a login role in a group role that holds its
@@ -55,7 +55,7 @@ type fixture struct {
 // a CREATEROLE-only admin role (what the README documents) at its own path.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: map[string]bool{}}
+	f := &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: seenValues{}}
 	prefix := "flowrun-" + conformance.RandomID("") + "/"
 	f.token = vaulttest.PolicyToken(t, f.vc, prefix)
 	pw, adminUser, adminPW := conformance.RandomID("initial-"), "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
@@ -67,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	f.path = prefix + "orders/postgres"
 	f.secretRef = vaulttest.Put(t, f.vc, f.path, f.initial).String()
 	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+"orders/postgres", dbValue(adminUser, adminPW)).String()
-	f.see(pw, adminPW, env.PG.AdminPassword, env.Bao.Token, f.token)
+	f.seen.see(pw, adminPW, env.PG.AdminPassword, env.Bao.Token, f.token)
 	return f
 }
 
@@ -79,29 +79,50 @@ func dbValue(user, password string) core.Value {
 	return v.With("port", strconv.Itoa(env.PG.Port)).With("username", user).With("password", password)
 }
 
-func (f *fixture) see(values ...string) {
+// seenValues are the secret values a flow test saw, for its leak check.
+type seenValues map[string]bool
+
+func (s seenValues) see(values ...string) {
 	for _, v := range values {
 		if len(v) >= 6 {
-			f.seen[v] = true
+			s[v] = true
 		}
 	}
 }
 
-// run runs the flow with the fixture's secrets as inputs; before, if set,
-// is called before each task.
-func (f *fixture) run(t *testing.T, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
+// scan fails the test if any seen value appears in any task's logs,
+// outputs or rendered script.
+func (s seenValues) scan(t *testing.T, e *flowrun.Execution) {
 	t.Helper()
-	flow, err := flowrun.Load(filepath.Join(env.Root, "flows", "postgres-password-vault.yaml"))
+	for _, tr := range e.TaskRuns {
+		var b strings.Builder
+		b.WriteString(tr.Script)
+		for _, l := range tr.Logs {
+			b.WriteString("\n" + l.Message)
+		}
+		for k, v := range tr.Outputs {
+			fmt.Fprintf(&b, "\n%s=%v", k, v)
+		}
+		for v := range s {
+			if strings.Contains(b.String(), v) {
+				t.Errorf("leak: a secret value appears in task %s (logs, outputs or script)", tr.TaskID)
+			}
+		}
+	}
+	if len(s) < 4 {
+		t.Errorf("leak check saw only %d secret values", len(s))
+	}
+}
+
+// runFlow loads flows/<file>, runs it with r and inputs (retries do not
+// wait), and logs the execution.
+func runFlow(t *testing.T, file string, r *flowrun.Runner, inputs map[string]string) *flowrun.Execution {
+	t.Helper()
+	flow, err := flowrun.Load(filepath.Join(env.Root, "flows", file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &flowrun.Runner{
-		BinDir:     env.BinDir,
-		Secrets:    map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token},
-		BeforeTask: before,
-		Sleep:      func(time.Duration) {},
-	}
-	inputs := map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": strategy, "dry_run": strconv.FormatBool(dryRun)}
+	r.BinDir, r.Sleep = env.BinDir, func(time.Duration) {}
 	e, err := r.Run(context.Background(), flow, inputs)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +131,19 @@ func (f *fixture) run(t *testing.T, strategy string, dryRun bool, before func(st
 	e.WriteLog(&log)
 	t.Log("\n" + log.String())
 	return e
+}
+
+// flowInputs are the inputs every PostgreSQL-style rotation flow takes.
+func flowInputs(secret, admin, strategy string, dryRun bool) map[string]string {
+	return map[string]string{"secret": secret, "admin_secret": admin, "strategy": strategy, "dry_run": strconv.FormatBool(dryRun)}
+}
+
+// run runs the flow with the fixture's secrets as inputs; before, if set,
+// is called before each task.
+func (f *fixture) run(t *testing.T, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
+	t.Helper()
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	return runFlow(t, "postgres-password-vault.yaml", r, flowInputs(f.secretRef, f.adminRef, strategy, dryRun))
 }
 
 // current reads CURRENT (the latest version) with the API client.
@@ -147,7 +181,7 @@ func (f *fixture) pending(t *testing.T) (core.Value, bool) {
 
 func (f *fixture) seeValue(v core.Value) {
 	pw, _ := v.String("password")
-	f.see(pw)
+	f.seen.see(pw)
 }
 
 // seeAllVersions registers the password of every version of the secret.
@@ -170,24 +204,7 @@ func (f *fixture) seeAllVersions(t *testing.T) {
 func (f *fixture) checkLeaks(t *testing.T, e *flowrun.Execution) {
 	t.Helper()
 	f.seeAllVersions(t)
-	for _, tr := range e.TaskRuns {
-		var b strings.Builder
-		b.WriteString(tr.Script)
-		for _, l := range tr.Logs {
-			b.WriteString("\n" + l.Message)
-		}
-		for k, v := range tr.Outputs {
-			fmt.Fprintf(&b, "\n%s=%v", k, v)
-		}
-		for s := range f.seen {
-			if strings.Contains(b.String(), s) {
-				t.Errorf("leak: a secret value appears in task %s (logs, outputs or script)", tr.TaskID)
-			}
-		}
-	}
-	if len(f.seen) < 4 {
-		t.Errorf("leak check saw only %d secret values", len(f.seen))
-	}
+	f.seen.scan(t, e)
 }
 
 // login connects with creds directly with pgx, without the target package.

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -19,9 +18,7 @@ type Bao struct {
 	Addr  string // base URL, e.g. "http://127.0.0.1:41234"
 	Token string // root token
 
-	dir  string
-	proc *proc
-	once sync.Once
+	process
 }
 
 // baoStartTimeout bounds how long StartBao waits for the server to be healthy.
@@ -64,9 +61,9 @@ func StartBao(ctx context.Context) (*Bao, error) {
 		return nil, fmt.Errorf("start bao: %w", err)
 	}
 	b := &Bao{
-		Addr:  "http://127.0.0.1:" + strconv.Itoa(port),
-		Token: randomHex(16),
-		dir:   dir,
+		Addr:    "http://127.0.0.1:" + strconv.Itoa(port),
+		Token:   randomHex(16),
+		process: process{dir: dir},
 	}
 	cmd := exec.Command(bin, "server", "-dev",
 		"-dev-root-token-id="+b.Token,
@@ -112,13 +109,7 @@ func (b *Bao) health(ctx context.Context, client *http.Client) error {
 // Stop kills the server's process group and removes its temp dir. It is safe
 // to call more than once and on a nil *Bao.
 func (b *Bao) Stop() {
-	if b == nil {
-		return
+	if b != nil {
+		b.shutdown(syscall.SIGKILL, 5*time.Second)
 	}
-	b.once.Do(func() {
-		if b.proc != nil {
-			b.proc.stop(syscall.SIGKILL, 5*time.Second)
-		}
-		_ = os.RemoveAll(b.dir)
-	})
 }

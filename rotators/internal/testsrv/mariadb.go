@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,9 +26,7 @@ type MariaDB struct {
 	AdminPassword string // random
 	GeneralLog    string // path of the general query log
 
-	dir  string
-	proc *proc
-	once sync.Once
+	process
 }
 
 const mariadbStartTimeout = 90 * time.Second
@@ -82,7 +79,7 @@ func StartMariaDB(ctx context.Context) (m *MariaDB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start mariadb: %w", err)
 	}
-	m = &MariaDB{Host: "127.0.0.1", Port: port, AdminUser: "root", AdminPassword: randomHex(16), dir: dir,
+	m = &MariaDB{Host: "127.0.0.1", Port: port, AdminUser: "root", AdminPassword: randomHex(16), process: process{dir: dir},
 		GeneralLog: filepath.Join(dir, "run", "general.log")}
 	defer func() {
 		if err != nil {
@@ -229,13 +226,7 @@ func (m *MariaDB) AdminDB(t testing.TB) *sql.DB {
 // Stop shuts the server down (SIGTERM, then SIGKILL after a grace) and
 // removes the temp dir. It is safe to call more than once and on a nil *MariaDB.
 func (m *MariaDB) Stop() {
-	if m == nil {
-		return
+	if m != nil {
+		m.shutdown(syscall.SIGTERM, 15*time.Second)
 	}
-	m.once.Do(func() {
-		if m.proc != nil {
-			m.proc.stop(syscall.SIGTERM, 15*time.Second)
-		}
-		_ = os.RemoveAll(m.dir)
-	})
 }

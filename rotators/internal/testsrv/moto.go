@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -27,9 +26,7 @@ type Moto struct {
 	AdminKeyID  string // an IAM user with Allow * (for test set-up)
 	AdminSecret string
 
-	dir  string
-	proc *proc
-	once sync.Once
+	process
 }
 
 // motoStartTimeout bounds how long StartMoto waits for the server.
@@ -67,7 +64,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start moto: %w", err)
 	}
-	m := &Moto{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), Region: "us-east-1", dir: dir}
+	m := &Moto{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), Region: "us-east-1", process: process{dir: dir}}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+dir)
@@ -137,13 +134,7 @@ func (m *Moto) post(ctx context.Context, path, body string) error {
 
 // Stop kills moto and removes its temp dir; safe to call twice or on nil.
 func (m *Moto) Stop() {
-	if m == nil {
-		return
+	if m != nil {
+		m.shutdown(syscall.SIGKILL, 5*time.Second)
 	}
-	m.once.Do(func() {
-		if m.proc != nil {
-			m.proc.stop(syscall.SIGKILL, 5*time.Second)
-		}
-		_ = os.RemoveAll(m.dir)
-	})
 }

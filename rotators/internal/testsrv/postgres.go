@@ -10,7 +10,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,9 +25,7 @@ type Postgres struct {
 	AdminUser     string // superuser, "postgres"
 	AdminPassword string // random
 
-	dir  string
-	proc *proc
-	once sync.Once
+	process
 }
 
 // pgStartTimeout bounds initdb plus the wait for the first connection.
@@ -64,7 +61,7 @@ func StartPostgres(ctx context.Context) (p *Postgres, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	p = &Postgres{Host: "127.0.0.1", Port: port, AdminUser: "postgres", AdminPassword: randomHex(16), dir: dir}
+	p = &Postgres{Host: "127.0.0.1", Port: port, AdminUser: "postgres", AdminPassword: randomHex(16), process: process{dir: dir}}
 	defer func() {
 		if err != nil {
 			p.Stop()
@@ -193,13 +190,7 @@ func (p *Postgres) AdminDSN() string {
 // immediate` sends), kills what is left of its process group and removes the
 // temp dir. It is safe to call more than once and on a nil *Postgres.
 func (p *Postgres) Stop() {
-	if p == nil {
-		return
+	if p != nil {
+		p.shutdown(syscall.SIGQUIT, 10*time.Second)
 	}
-	p.once.Do(func() {
-		if p.proc != nil {
-			p.proc.stop(syscall.SIGQUIT, 10*time.Second)
-		}
-		_ = os.RemoveAll(p.dir)
-	})
 }

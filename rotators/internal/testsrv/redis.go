@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,9 +26,7 @@ type Redis struct {
 	AdminUser     string // "default", with +@all
 	AdminPassword string // random
 
-	dir  string
-	proc *proc
-	once sync.Once
+	process
 }
 
 const redisStartTimeout = 30 * time.Second
@@ -62,7 +59,7 @@ func StartRedis(ctx context.Context) (r *Redis, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start redis: %w", err)
 	}
-	r = &Redis{Host: "127.0.0.1", Port: port, AdminUser: "default", AdminPassword: randomHex(16), dir: dir}
+	r = &Redis{Host: "127.0.0.1", Port: port, AdminUser: "default", AdminPassword: randomHex(16), process: process{dir: dir}}
 	defer func() {
 		if err != nil {
 			r.Stop()
@@ -114,13 +111,7 @@ func (r *Redis) AdminDo(t testing.TB, args ...any) any {
 // Stop kills the server and removes its temp dir. It is safe to call more
 // than once and on a nil *Redis.
 func (r *Redis) Stop() {
-	if r == nil {
-		return
+	if r != nil {
+		r.shutdown(syscall.SIGKILL, 5*time.Second)
 	}
-	r.once.Do(func() {
-		if r.proc != nil {
-			r.proc.stop(syscall.SIGKILL, 5*time.Second)
-		}
-		_ = os.RemoveAll(r.dir)
-	})
 }

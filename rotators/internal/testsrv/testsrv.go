@@ -26,9 +26,29 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
+
+// process is what every server started as a child has: its process and
+// its temp dir, removed once on Stop.
+type process struct {
+	dir  string
+	proc *proc
+	once sync.Once
+}
+
+// shutdown signals the process (sig, then SIGKILL after grace) and removes
+// the temp dir; only the first call does anything.
+func (p *process) shutdown(sig syscall.Signal, grace time.Duration) {
+	p.once.Do(func() {
+		if p.proc != nil {
+			p.proc.stop(sig, grace)
+		}
+		_ = os.RemoveAll(p.dir)
+	})
+}
 
 // RepoRoot walks up from the working directory to the directory holding go.mod.
 func RepoRoot() (string, error) {
