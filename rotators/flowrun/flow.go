@@ -1,13 +1,23 @@
 // Package flowrun runs a Kestra flow of the pack locally, the way Kestra
-// would, for tests and the demo: the flow's Commands tasks run in order as
-// `/bin/sh -c "set -e\n<commands>"` with their rendered env, their
-// ::{...}:: lines become outputs, and a failed task runs the errors: branch.
+// would, for tests and the demo. It is a test tool for the pack's own flows,
+// not a Kestra replacement: it knows only what those flows use, and Kestra
+// (with kestra-check/ for its parser) remains the authority.
+//
+// The flow's Commands tasks run in order as `/bin/sh -c "set -e\n<commands>"`
+// with their rendered env, their ::{...}:: lines become outputs, and a failed
+// task runs the errors: branch. A Subflow task (wait and transmitFailed true)
+// runs the called flow as a child execution, found through Runner.Flows, and
+// takes its state.
 //
 // It is deliberately small and strict. It understands the Pebble expressions
-// the pack's flows use ({{ inputs.X }}, {{ execution.id }},
-// {{ secret('NAME') }}, {{ outputs.TASK.vars.KEY }}) and rejects every other
-// expression, task type and property, so that it can never silently do
-// something different from Kestra.
+// the pack's flows use, and rejects every other expression, task type and
+// property, so that it can never silently do something different from
+// Kestra:
+//
+//	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}
+//	{{ outputs.TASK.vars.KEY }}
+//	{{ inputs.X == 'v' ? secret('NAME') : '' }}
+//	{{ trigger.X.Y }}  (from Runner.Trigger)
 //
 // Unlike Kestra it masks nothing: secret() values that a task prints stay
 // in the logs, so tests see every leak.
@@ -60,8 +70,7 @@ type Concurrency struct {
 	Behavior string `yaml:"behavior"`
 }
 
-// Task is a Commands task (or a Subflow task, which flowrun parses but does
-// not run).
+// Task is a Commands task or a Subflow task.
 type Task struct {
 	ID             string            `yaml:"id"`
 	Type           string            `yaml:"type"`
@@ -72,6 +81,7 @@ type Task struct {
 	Commands       []string          `yaml:"commands"`
 	Retry          *Retry            `yaml:"retry"`
 	Timeout        string            `yaml:"timeout"`
+	OutputFiles    []string          `yaml:"outputFiles"` // globs, kept after the task (TaskRun.OutputFiles)
 
 	// Subflow properties.
 	Namespace      string            `yaml:"namespace"`
@@ -188,17 +198,19 @@ func (t Task) check() error {
 		if t.Timeout != "" {
 			return errors.New("flowrun does not support timeout")
 		}
+		for _, g := range t.OutputFiles {
+			if _, err := filepath.Match(g, ""); err != nil || strings.Contains(g, "{{") || filepath.IsAbs(g) {
+				return fmt.Errorf("outputFiles %q: flowrun keeps relative globs without expressions only", g)
+			}
+		}
 		for _, s := range t.texts() {
 			if err := CheckExpressions(s); err != nil {
 				return err
 			}
 		}
 		return nil
-	case "io.kestra.plugin.core.flow.Subflow":
-		if t.ContainerImage != "" || t.TaskRunner != nil || t.Env != nil || t.Commands != nil {
-			return errors.New("a Subflow task has Commands properties")
-		}
-		return nil
+	case SubflowType:
+		return t.checkSubflow()
 	}
 	return fmt.Errorf("task type %q is not supported by flowrun", t.Type)
 }

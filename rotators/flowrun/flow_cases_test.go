@@ -1,12 +1,9 @@
 package flowrun_test
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
@@ -58,37 +55,17 @@ func TestFlowValidationFailureRollsBack(t *testing.T) {
 		t.Run(strategy, func(t *testing.T) {
 			f := newFixture(t)
 			_, before := f.current(t)
-			sabotaged := false
-			e := f.run(t, strategy, false, func(task string) {
-				if task != "validate" {
-					return
-				}
-				p, ok := f.pending(t)
-				if !ok {
-					t.Fatal("no PENDING before validate")
-				}
-				user, _ := p.String("username")
-				env.PG.AdminExec(t, fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{user}.Sanitize(), conformance.RandomID("broken-")))
-				sabotaged = true
-			})
-			if !sabotaged || e.State != flowrun.Failed {
-				t.Fatalf("execution %s (sabotaged %v), want FAILED", e.State, sabotaged)
+			hook, sabotaged := f.sabotage(t, breakPGPassword)
+			e := f.run(t, strategy, false, hook)
+			if !sabotaged() || e.State != flowrun.Failed {
+				t.Fatalf("execution %s (sabotaged %v), want FAILED", e.State, sabotaged())
 			}
 			wantTask(t, e, "validate", 4)
 			wantTask(t, e, "rollback", 0)
 			if rb := e.TaskRun("rollback"); rb == nil || !rb.Errors || e.TaskRun("promote") != nil {
 				t.Error("want rollback in the errors branch and promote not run")
 			}
-			if _, ok := f.pending(t); ok {
-				t.Error("PENDING left after rollback")
-			}
-			cur, version := f.current(t)
-			if version != before {
-				t.Errorf("CURRENT moved from version %d to %d", before, version)
-			}
-			if err := login(cur); err != nil {
-				t.Errorf("CURRENT does not log in after rollback: %v", err)
-			}
+			f.wantRolledBack(t, before, login)
 			f.checkLeaks(t, e)
 		})
 	}

@@ -24,19 +24,7 @@ func TestDBFlowsRotate(t *testing.T) {
 				for _, id := range allTasks {
 					wantTask(t, e, id, 0)
 				}
-				cur, version := f.current(t)
-				if version != before+1 {
-					t.Errorf("CURRENT is version %d, want %d", version, before+1)
-				}
-				if err := d.login(cur); err != nil {
-					t.Errorf("new CURRENT does not log in: %v", err)
-				}
-				if err := d.login(f.initial); strategy != "alternate" && err == nil {
-					t.Error("the old password still logs in")
-				}
-				if _, ok := f.pending(t); ok {
-					t.Error("PENDING left after a successful rotation")
-				}
+				f.wantRotated(t, before, d.login, strategy != "alternate")
 				f.checkLeaks(t, e)
 			})
 		}
@@ -53,37 +41,17 @@ func TestDBFlowsValidationFailureRollBack(t *testing.T) {
 			t.Run(name+"/"+strategy, func(t *testing.T) {
 				f := newDBFixture(t, d)
 				_, before := f.current(t)
-				sabotaged := false
-				e := runDB(t, d, f, strategy, false, func(task string) {
-					if task != "validate" {
-						return
-					}
-					p, ok := f.pending(t)
-					if !ok {
-						t.Fatal("no PENDING before validate")
-					}
-					user, _ := p.String("username")
-					d.breakIt(t, user)
-					sabotaged = true
-				})
-				if !sabotaged || e.State != flowrun.Failed {
-					t.Fatalf("execution %s (sabotaged %v), want FAILED", e.State, sabotaged)
+				hook, sabotaged := f.sabotage(t, d.breakIt)
+				e := runDB(t, d, f, strategy, false, hook)
+				if !sabotaged() || e.State != flowrun.Failed {
+					t.Fatalf("execution %s (sabotaged %v), want FAILED", e.State, sabotaged())
 				}
 				wantTask(t, e, "validate", 4)
 				wantTask(t, e, "rollback", 0)
 				if rb := e.TaskRun("rollback"); rb == nil || !rb.Errors || e.TaskRun("promote") != nil {
 					t.Error("want rollback in the errors branch and promote not run")
 				}
-				if _, ok := f.pending(t); ok {
-					t.Error("PENDING left after rollback")
-				}
-				cur, version := f.current(t)
-				if version != before {
-					t.Errorf("CURRENT moved from version %d to %d", before, version)
-				}
-				if err := d.login(cur); err != nil {
-					t.Errorf("CURRENT does not log in after rollback: %v", err)
-				}
+				f.wantRolledBack(t, before, d.login)
 				f.checkLeaks(t, e)
 			})
 		}

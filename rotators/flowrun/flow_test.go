@@ -108,6 +108,9 @@ func (s seenValues) scan(t *testing.T, e *flowrun.Execution) {
 				t.Errorf("leak: a secret value appears in task %s (logs, outputs or script)", tr.TaskID)
 			}
 		}
+		if tr.Subflow != nil {
+			s.scan(t, tr.Subflow)
+		}
 	}
 	if len(s) < 4 {
 		t.Errorf("leak check saw only %d secret values", len(s))
@@ -122,7 +125,7 @@ func runFlow(t *testing.T, file string, r *flowrun.Runner, inputs map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.BinDir, r.Sleep = env.BinDir, func(time.Duration) {}
+	r.BinDir, r.Sleep, r.Flows = env.BinDir, func(time.Duration) {}, flowrun.FlowsIn(filepath.Join(env.Root, "flows"))
 	e, err := r.Run(context.Background(), flow, inputs)
 	if err != nil {
 		t.Fatal(err)
@@ -229,6 +232,66 @@ func wantTask(t *testing.T, e *flowrun.Execution, id string, exit int) {
 		t.Errorf("task %s did not run", id)
 	} else if tr.ExitCode != exit {
 		t.Errorf("task %s: exit %d, want %d", id, tr.ExitCode, exit)
+	}
+}
+
+// wantRotated checks a successful rotation: CURRENT moved one version and
+// logs in, the old password is refused when oldRefused, no PENDING is left.
+func (f *fixture) wantRotated(t *testing.T, before int, login func(core.Value) error, oldRefused bool) core.Value {
+	t.Helper()
+	cur, version := f.current(t)
+	if version != before+1 {
+		t.Errorf("CURRENT is version %d, want %d", version, before+1)
+	}
+	if err := login(cur); err != nil {
+		t.Errorf("new CURRENT does not log in: %v", err)
+	}
+	if err := login(f.initial); oldRefused && err == nil {
+		t.Error("the old password still logs in")
+	}
+	if _, ok := f.pending(t); ok {
+		t.Error("PENDING left after a successful rotation")
+	}
+	return cur
+}
+
+// breakPGPassword changes a role's password behind the flow's back.
+func breakPGPassword(t *testing.T, user string) {
+	env.PG.AdminExec(t, fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{user}.Sanitize(), conformance.RandomID("broken-")))
+}
+
+// sabotage returns a BeforeTask hook that, before validate, changes the
+// password of PENDING's user behind the flow's back with breakIt, and a
+// report of whether it did.
+func (f *fixture) sabotage(t *testing.T, breakIt func(t *testing.T, user string)) (func(string), func() bool) {
+	done := false
+	return func(task string) {
+		if task != "validate" {
+			return
+		}
+		p, ok := f.pending(t)
+		if !ok {
+			t.Fatal("no PENDING before validate")
+		}
+		user, _ := p.String("username")
+		breakIt(t, user)
+		done = true
+	}, func() bool { return done }
+}
+
+// wantRolledBack checks a rollback: no PENDING left, CURRENT unmoved and
+// logging in.
+func (f *fixture) wantRolledBack(t *testing.T, before int, login func(core.Value) error) {
+	t.Helper()
+	if _, ok := f.pending(t); ok {
+		t.Error("PENDING left after rollback")
+	}
+	cur, version := f.current(t)
+	if version != before {
+		t.Errorf("CURRENT moved from version %d to %d", before, version)
+	}
+	if err := login(cur); err != nil {
+		t.Errorf("CURRENT does not log in after rollback: %v", err)
 	}
 }
 

@@ -62,4 +62,11 @@ func (tr *TaskRun) WriteLog(w io.Writer) {
 		}
 		fmt.Fprintf(w, "   outputs: %s\n", strings.Join(kv, " "))
 	}
+	if tr.Subflow != nil {
+		var b strings.Builder
+		tr.Subflow.WriteLog(&b)
+		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			fmt.Fprintf(w, "   | %s\n", line)
+		}
+	}
 }

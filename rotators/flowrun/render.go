@@ -14,6 +14,12 @@ var (
 	inputExpr   = regexp.MustCompile(`^inputs\.([A-Za-z_][A-Za-z0-9_]*)$`)
 	secretExpr  = regexp.MustCompile(`^secret\(\s*(?:'([^']*)'|"([^"]*)")\s*\)$`)
 	outputsExpr = regexp.MustCompile(`^outputs\.([A-Za-z_][A-Za-z0-9_]*)\.vars\.([A-Za-z_][A-Za-z0-9_]*)$`)
+	// inputs.X == 'v' ? secret('NAME') : '' - Pebble's ternary evaluates
+	// only the branch it takes, so secret() is called (and must exist) only
+	// when the input has that value. The generic rotate-secret flow uses it
+	// to read only the credentials of the store it was given.
+	triggerExpr  = regexp.MustCompile(`^trigger((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
+	secretIfExpr = regexp.MustCompile(`^inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*'([^']*)'\s*\?\s*secret\(\s*'([^']*)'\s*\)\s*:\s*''$`)
 )
 
 type exprKind int
@@ -23,13 +29,16 @@ const (
 	exprExecutionID
 	exprSecret
 	exprOutput
+	exprSecretIf
+	exprTrigger
 )
 
 // expr is one parsed {{ ... }} expression.
 type expr struct {
-	kind exprKind
-	name string // input name, secret name or task id
-	key  string // output key
+	kind   exprKind
+	name   string // input name, secret name or task id
+	key    string // output key, or the input value of exprSecretIf
+	secret string // the secret of exprSecretIf
 }
 
 func parseExpr(src string) (expr, error) {
@@ -45,6 +54,12 @@ func parseExpr(src string) (expr, error) {
 	}
 	if m := outputsExpr.FindStringSubmatch(s); m != nil {
 		return expr{kind: exprOutput, name: m[1], key: m[2]}, nil
+	}
+	if m := triggerExpr.FindStringSubmatch(s); m != nil {
+		return expr{kind: exprTrigger, name: m[1][1:]}, nil
+	}
+	if m := secretIfExpr.FindStringSubmatch(s); m != nil {
+		return expr{kind: exprSecretIf, name: m[1], key: m[2], secret: m[3]}, nil
 	}
 	return expr{}, fmt.Errorf("expression {{ %s }} is not supported by flowrun", s)
 }
@@ -96,6 +111,9 @@ type Context struct {
 	// upper-cased name.
 	Secrets map[string]string
 	Outputs map[string]map[string]any // task id -> vars
+	// Trigger holds what the trigger received ({{ trigger.body.x }}), as a
+	// Webhook's body; nil for executions without a trigger.
+	Trigger map[string]any
 }
 
 // Render evaluates every expression of text; a missing input, secret,
@@ -131,11 +149,18 @@ func (c Context) eval(e expr) (string, error) {
 		}
 		return v, nil
 	case exprSecret:
-		v, ok := c.Secrets[strings.ToUpper(e.name)]
+		return c.secret(e.name)
+	case exprTrigger:
+		return c.trigger(e.name)
+	case exprSecretIf:
+		in, ok := c.Inputs[e.name]
 		if !ok {
-			return "", fmt.Errorf("secret %q is not defined (Kestra OSS reads SECRET_%s)", e.name, strings.ToUpper(e.name))
+			return "", fmt.Errorf("input %q is not defined", e.name)
 		}
-		return v, nil
+		if in != e.key {
+			return "", nil
+		}
+		return c.secret(e.secret)
 	}
 	vars, ok := c.Outputs[e.name]
 	if !ok {
@@ -146,6 +171,28 @@ func (c Context) eval(e expr) (string, error) {
 		return "", fmt.Errorf("outputs.%s.vars.%s is not defined", e.name, e.key)
 	}
 	return scalar(v)
+}
+
+// trigger looks up a dotted path in the trigger's variables; a missing key
+// is an error, as in Kestra's strict Pebble.
+func (c Context) trigger(path string) (string, error) {
+	var v any = c.Trigger
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok || m[k] == nil {
+			return "", fmt.Errorf("trigger.%s is not defined", path)
+		}
+		v = m[k]
+	}
+	return scalar(v)
+}
+
+func (c Context) secret(name string) (string, error) {
+	v, ok := c.Secrets[strings.ToUpper(name)]
+	if !ok {
+		return "", fmt.Errorf("secret %q is not defined (Kestra OSS reads SECRET_%s)", name, strings.ToUpper(name))
+	}
+	return v, nil
 }
 
 // scalar prints an output value the way Pebble prints a JSON scalar.

@@ -14,6 +14,7 @@ func TestRender(t *testing.T) {
 		Outputs: map[string]map[string]any{
 			"stage": {"pending_version": json.Number("8"), "changed": true, "strategy": "single", "ratio": 2.5},
 		},
+		Trigger: map[string]any{"body": map[string]any{"secret": "vault://secret/apps/hook"}},
 	}
 	tests := []struct {
 		name, in, want, err string
@@ -30,12 +31,20 @@ func TestRender(t *testing.T) {
 		{name: "output bool", in: "{{ outputs.stage.vars.changed }}", want: "true"},
 		{name: "output float", in: "{{ outputs.stage.vars.ratio }}", want: "2.5"},
 		{name: "several", in: "{{ inputs.secret }} {{ execution.id }}!", want: "vault://secret/apps/db 4kTq7mAbCdEfGhIjKlMnOp!"},
+		{name: "secret if taken", in: "{{ inputs.dry_run == 'false' ? secret('VAULT_TOKEN') : '' }}", want: "s.token"},
+		{name: "secret if not taken", in: "{{inputs.dry_run=='true'?secret('NOPE'):''}}", want: ""},
+		{name: "secret if missing secret", in: "{{ inputs.dry_run == 'false' ? secret('NOPE') : '' }}", err: "SECRET_NOPE"},
+		{name: "secret if missing input", in: "{{ inputs.nope == 'x' ? secret('VAULT_TOKEN') : '' }}", err: `input "nope" is not defined`},
+		{name: "ternary other else", in: "{{ inputs.dry_run == 'x' ? secret('VAULT_TOKEN') : 'y' }}", err: "not supported"},
 		{name: "missing input", in: "{{ inputs.nope }}", err: `input "nope" is not defined`},
 		{name: "missing secret", in: "{{ secret('NOPE') }}", err: "SECRET_NOPE"},
 		{name: "missing task outputs", in: "{{ outputs.deploy.vars.version }}", err: "task deploy has no outputs"},
 		{name: "missing output key", in: "{{ outputs.stage.vars.nope }}", err: "outputs.stage.vars.nope is not defined"},
 		{name: "unknown root", in: "{{ vars.x }}", err: "not supported"},
-		{name: "trigger", in: "{{ trigger.body.secret }}", err: "not supported"},
+		{name: "trigger", in: "{{ trigger.body.secret }}", want: "vault://secret/apps/hook"},
+		{name: "trigger missing key", in: "{{ trigger.body.nope }}", err: "trigger.body.nope is not defined"},
+		{name: "trigger not scalar", in: "{{ trigger.body }}", err: "not a scalar"},
+		{name: "trigger filter", in: "{{ trigger.data | jq('.secret') | first }}", err: "not supported"},
 		{name: "filter", in: "{{ inputs.secret | upper }}", err: "not supported"},
 		{name: "default operator", in: "{{ inputs.secret ?? 'x' }}", err: "not supported"},
 		{name: "secret with namespace", in: "{{ secret('X', namespace='other') }}", err: "not supported"},

@@ -42,6 +42,11 @@ type TaskRun struct {
 	Outputs  map[string]any // the task's vars
 	Metrics  []Metric
 	Duration time.Duration
+	// Subflow is the child execution of a Subflow task, nil otherwise.
+	Subflow *Execution
+	// OutputFiles are the files the task's outputFiles globs matched in its
+	// last attempt, by path relative to its working directory.
+	OutputFiles map[string][]byte
 }
 
 // TaskRun returns the run of a task, or nil if it did not run.
@@ -75,6 +80,14 @@ type Runner struct {
 	// own env:, as a worker's task runner could add it. Tests use it for
 	// endpoints only (AWS_ENDPOINT_URL of moto), never for flow logic.
 	WorkerEnv []string
+	// Flows finds the flow a Subflow task calls (see FlowsIn); without it
+	// Subflow tasks fail.
+	Flows func(namespace, id string) (*Flow, error)
+	// Trigger is what the flow's trigger received, for {{ trigger.X }}
+	// (a Webhook's body under "body"); subflows get none.
+	Trigger map[string]any
+
+	depth int // of subflow calls
 }
 
 // Run runs flow f with inputs. An error means no execution was created
@@ -88,7 +101,7 @@ func (r *Runner) Run(ctx context.Context, f *Flow, inputs map[string]string) (*E
 	if e.ID == "" {
 		e.ID = NewExecutionID()
 	}
-	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Outputs: map[string]map[string]any{}}
+	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Outputs: map[string]map[string]any{}, Trigger: r.Trigger}
 	if !r.runTasks(ctx, f.Tasks, false, rc, e) {
 		e.State = Failed
 		r.runTasks(ctx, f.Errors, true, rc, e)
@@ -123,8 +136,13 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 	start := time.Now()
 	tr := &TaskRun{TaskID: t.ID, State: Failed, ExitCode: -1, Outputs: map[string]any{}}
 	defer func() { tr.Duration = time.Since(start) }()
-	if t.Type != CommandsType {
-		tr.fail("flowrun runs only %s tasks, not %s", CommandsType, t.Type)
+	switch t.Type {
+	case SubflowType:
+		r.runSubflow(ctx, t, rc, tr)
+		return tr
+	case CommandsType:
+	default:
+		tr.fail("flowrun runs only %s and %s tasks, not %s", CommandsType, SubflowType, t.Type)
 		return tr
 	}
 	script, env, err := r.render(t, rc)
@@ -145,12 +163,12 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 			r.sleep(interval)
 		}
 		tr.Attempts++
-		a, err := runScript(ctx, script, append(slices.Clone(r.WorkerEnv), env...), r.timeout())
+		a, err := runScript(ctx, script, append(slices.Clone(r.WorkerEnv), env...), r.timeout(), t.OutputFiles)
 		if err != nil {
 			tr.fail("%v", err)
 			return tr
 		}
-		tr.ExitCode, tr.Outputs, tr.Metrics = a.exitCode, a.outputs, a.metrics
+		tr.ExitCode, tr.Outputs, tr.Metrics, tr.OutputFiles = a.exitCode, a.outputs, a.metrics, a.files
 		tr.Logs = append(tr.Logs, a.logs...)
 		if a.exitCode == 0 {
 			tr.State = Success

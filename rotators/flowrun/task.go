@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -41,11 +42,13 @@ type attempt struct {
 	logs     []LogLine
 	outputs  map[string]any
 	metrics  []Metric
+	files    map[string][]byte // outputFiles, by path relative to the working directory
 }
 
 // runScript runs script with /bin/sh -c in a fresh working directory, with
-// env (KEY=VALUE) only, as a container would, and parses its output.
-func runScript(ctx context.Context, script string, env []string, timeout time.Duration) (*attempt, error) {
+// env (KEY=VALUE) only, as a container would, parses its output and keeps
+// the files matching outputFiles, as Kestra does, whatever the exit code.
+func runScript(ctx context.Context, script string, env []string, timeout time.Duration, outputFiles []string) (*attempt, error) {
 	dir, err := os.MkdirTemp("", "flowrun-task-")
 	if err != nil {
 		return nil, err
@@ -78,11 +81,34 @@ func runScript(ctx context.Context, script string, env []string, timeout time.Du
 	wg.Wait()
 	_ = cmd.Wait()
 	a.exitCode = cmd.ProcessState.ExitCode()
+	a.keepFiles(dir, outputFiles)
 	if ctx.Err() != nil {
 		a.add(LogLine{Level: "ERROR", Message: fmt.Sprintf("flowrun: killed after %s", timeout)})
 		a.exitCode = -1
 	}
 	return a, nil
+}
+
+// keepFiles reads the regular files of dir matching the globs.
+func (a *attempt) keepFiles(dir string, globs []string) {
+	for _, g := range globs {
+		matches, _ := filepath.Glob(filepath.Join(dir, g)) // patterns are checked when the flow is parsed
+		for _, m := range matches {
+			if st, err := os.Lstat(m); err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			b, err := os.ReadFile(m)
+			if err != nil {
+				a.add(LogLine{Level: "WARN", Message: "flowrun: outputFiles: " + err.Error()})
+				continue
+			}
+			if a.files == nil {
+				a.files = map[string][]byte{}
+			}
+			rel, _ := filepath.Rel(dir, m)
+			a.files[rel] = b
+		}
+	}
 }
 
 // read turns a stream into log lines and protocol payloads. Kestra logs

@@ -23,9 +23,10 @@ import org.slf4j.event.Level;
  * Runs one flow with Kestra's own executor and worker, in process (the in-memory runner Kestra's
  * plugin tests use), and prints its task runs, outputs and logs.
  *
- * <p>Usage: {@code RunFlow [--process] FILE [INPUT=VALUE...]}. With {@code --process} the Docker
- * task runner of every task is replaced by Kestra's Process task runner, so the commands run on
- * this machine (binaries from PATH). Secrets come from {@code SECRET_<NAME>} environment variables
+ * <p>Usage: {@code RunFlow [--process] [--with SUBFLOW_FILE]... FILE [INPUT=VALUE...]}. With
+ * {@code --process} the Docker task runner of every task is replaced by Kestra's Process task
+ * runner, so the commands run on this machine (binaries from PATH). Each {@code --with} file is
+ * saved in the flow repository first, so that FILE's Subflow tasks find it. Secrets come from {@code SECRET_<NAME>} environment variables
  * (base64), as on a Kestra OSS server. Exits 0 if the execution ends SUCCESS.
  */
 public final class RunFlow {
@@ -38,10 +39,12 @@ public final class RunFlow {
         if (process) {
             first = 1;
         }
-        String src = Files.readString(Path.of(args[first]));
-        if (process) {
-            src = src.replace("io.kestra.plugin.scripts.runner.docker.Docker", "io.kestra.plugin.core.runner.Process");
+        List<String> others = new java.util.ArrayList<>();
+        while (first + 1 < args.length && args[first].equals("--with")) {
+            others.add(source(args[first + 1], process));
+            first += 2;
         }
+        String src = source(args[first], process);
         Map<String, Object> inputs = new HashMap<>();
         for (int i = first + 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -52,7 +55,11 @@ public final class RunFlow {
             TestRunner runner = ctx.getBean(TestRunner.class);
             runner.run();
             String tenant = TenantService.MAIN_TENANT;
-            FlowWithSource flow = ctx.getBean(FlowRepositoryInterface.class).create(GenericFlow.fromYaml(tenant, src));
+            FlowRepositoryInterface repo = ctx.getBean(FlowRepositoryInterface.class);
+            for (String other : others) {
+                repo.create(GenericFlow.fromYaml(tenant, other));
+            }
+            FlowWithSource flow = repo.create(GenericFlow.fromYaml(tenant, src));
             Execution e = ctx.getBean(TestRunnerUtils.class)
                 .runOne(tenant, flow.getNamespace(), flow.getId(), null, (f, x) -> inputs, Duration.ofMinutes(10));
             for (TaskRun tr : e.getTaskRunList()) {
@@ -68,6 +75,12 @@ public final class RunFlow {
         }
         System.out.flush();
         Runtime.getRuntime().halt(rc);
+    }
+
+    /** A flow's source, with the Process task runner in place of Docker when process is set. */
+    static String source(String file, boolean process) throws java.io.IOException {
+        String src = Files.readString(Path.of(file));
+        return process ? src.replace("io.kestra.plugin.scripts.runner.docker.Docker", "io.kestra.plugin.core.runner.Process") : src;
     }
 
     /** The execution's logs from Kestra 1.3's log repository (absent from 2.0's core: none there). */

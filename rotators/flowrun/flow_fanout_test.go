@@ -1,0 +1,100 @@
+package flowrun_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+const fanoutFlow = "redis-acl-password-vault-fanout.yaml"
+
+// fanout is one ACL user on three separate Redis servers (the package's
+// server as primary and two started for the test as replicas), its secret
+// in Vault without host or port, and an admin valid on all three.
+type fanout struct {
+	*fixture
+	servers []*testsrv.Redis
+}
+
+func newFanout(t *testing.T) *fanout {
+	t.Helper()
+	fo := &fanout{fixture: &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: seenValues{}}}
+	fo.servers = []*testsrv.Redis{env.Redis}
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		r, err := testsrv.StartRedis(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("start replica: %v", err)
+		}
+		t.Cleanup(r.Stop)
+		fo.servers = append(fo.servers, r)
+		fo.seen.see(r.AdminPassword)
+	}
+	prefix := "flowrun-" + conformance.RandomID("") + "/"
+	fo.token = vaulttest.PolicyToken(t, fo.vc, prefix)
+	pw, adminUser, adminPW := conformance.RandomID("initial-"), "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
+	for _, s := range fo.servers {
+		s.AdminDo(t, "ACL", "SETUSER", fo.user, "on", ">"+pw, "~app:*", "-@all", "+ping", "+get")
+		s.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
+			"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+	}
+	fo.initial = core.Value{}.With("engine", "redis").With("username", fo.user).With("password", pw)
+	fo.path = prefix + "sessions/redis"
+	fo.secretRef = vaulttest.Put(t, fo.vc, fo.path, fo.initial).String()
+	admin := core.Value{}.With("username", adminUser).With("password", adminPW)
+	fo.adminRef = vaulttest.Put(t, fo.vc, "rotation-admin/"+prefix+"sessions/redis", admin).String()
+	fo.seen.see(pw, adminPW, env.Redis.AdminPassword, env.Bao.Token, fo.token)
+	return fo
+}
+
+func (fo *fanout) targets() string {
+	var addrs []string
+	for _, s := range fo.servers {
+		addrs = append(addrs, s.Addr())
+	}
+	return strings.Join(addrs, ",")
+}
+
+func (fo *fanout) run(t *testing.T, mode, strategy string, before func(string)) *flowrun.Execution {
+	t.Helper()
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}, BeforeTask: before}
+	return runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
+		"targets": fo.targets(), "on_failure": mode, "strategy": strategy, "grace": "20s"})
+}
+
+// logsIn reports whether creds' password logs in on server i.
+func (fo *fanout) logsIn(i int, creds core.Value) bool {
+	pw, _ := creds.String("password")
+	c := fo.servers[i].Client(fo.user, pw)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.Ping(ctx).Err()
+	return err == nil || errors.Is(err, redis.Nil)
+}
+
+// breakReplica changes the user's password on server i behind the flow's back.
+func (fo *fanout) breakReplica(t *testing.T, i int) {
+	fo.servers[i].AdminDo(t, "ACL", "SETUSER", fo.user, "resetpass", ">"+conformance.RandomID("broken-"))
+}
+
+// wantLogins checks, server by server, whether creds log in.
+func (fo *fanout) wantLogins(t *testing.T, what string, creds core.Value, want ...bool) {
+	t.Helper()
+	for i, w := range want {
+		if got := fo.logsIn(i, creds); got != w {
+			t.Errorf("%s on server %d: logs in %v, want %v", what, i, got, w)
+		}
+	}
+}
