@@ -12,12 +12,12 @@
 // It is deliberately small and strict. It understands the Pebble expressions
 // the pack's flows use, and rejects every other expression, task type and
 // property, so that it can never silently do something different from
-// Kestra:
+// Kestra (pebble.go has the grammar):
 //
 //	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}
-//	{{ outputs.TASK.vars.KEY }}
-//	{{ inputs.X == 'v' ? secret('NAME') : '' }}
-//	{{ trigger.X.Y }}  (from Runner.Trigger)
+//	{{ outputs.TASK.vars.KEY }}  {{ trigger.X.Y }}  (from Runner.Trigger)
+//	'literal'  a ~ b  a == b  (cond ? a : b)  ( ... )
+//	x | replace({'from': 'to', ...})  x | jq('.a.b') | first
 //
 // Unlike Kestra it masks nothing: secret() values that a task prints stay
 // in the logs, so tests see every leak.

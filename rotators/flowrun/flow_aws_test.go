@@ -45,14 +45,18 @@ func newAWSFixture(t *testing.T, flow string) *awsFixture {
 
 func (f *awsFixture) run(t *testing.T, before func(string), extra map[string]string) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: f.secrets, BeforeTask: before,
-		WorkerEnv: []string{"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWSIAM_CONSISTENCY_WAIT=2s"}}
 	inputs := map[string]string{"secret": f.secretRef}
 	for k, v := range extra {
 		inputs[k] = v
 	}
-	return runFlow(t, f.flow, r, inputs)
+	return runFlow(t, f.flow, f.runner(before), inputs)
+}
+
+// runner holds the flow's secrets and points the binaries at moto.
+func (f *awsFixture) runner(before func(string)) *flowrun.Runner {
+	return &flowrun.Runner{Secrets: f.secrets, BeforeTask: before,
+		WorkerEnv: []string{"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWSIAM_CONSISTENCY_WAIT=2s"}}
 }
 
 // stage reads one staging label with the admin client; ok false if absent.

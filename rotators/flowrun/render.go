@@ -4,69 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
 
-// The expressions flowrun understands, as Kestra's Pebble renders them.
-var (
-	inputExpr   = regexp.MustCompile(`^inputs\.([A-Za-z_][A-Za-z0-9_]*)$`)
-	secretExpr  = regexp.MustCompile(`^secret\(\s*(?:'([^']*)'|"([^"]*)")\s*\)$`)
-	outputsExpr = regexp.MustCompile(`^outputs\.([A-Za-z_][A-Za-z0-9_]*)\.vars\.([A-Za-z_][A-Za-z0-9_]*)$`)
-	// inputs.X == 'v' ? secret('NAME') : '' - Pebble's ternary evaluates
-	// only the branch it takes, so secret() is called (and must exist) only
-	// when the input has that value. The generic rotate-secret flow uses it
-	// to read only the credentials of the store it was given.
-	triggerExpr  = regexp.MustCompile(`^trigger((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
-	secretIfExpr = regexp.MustCompile(`^inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*'([^']*)'\s*\?\s*secret\(\s*'([^']*)'\s*\)\s*:\s*''$`)
-)
-
-type exprKind int
-
-const (
-	exprInput exprKind = iota
-	exprExecutionID
-	exprSecret
-	exprOutput
-	exprSecretIf
-	exprTrigger
-)
-
-// expr is one parsed {{ ... }} expression.
-type expr struct {
-	kind   exprKind
-	name   string // input name, secret name or task id
-	key    string // output key, or the input value of exprSecretIf
-	secret string // the secret of exprSecretIf
-}
-
-func parseExpr(src string) (expr, error) {
-	s := strings.TrimSpace(src)
-	if s == "execution.id" {
-		return expr{kind: exprExecutionID}, nil
-	}
-	if m := inputExpr.FindStringSubmatch(s); m != nil {
-		return expr{kind: exprInput, name: m[1]}, nil
-	}
-	if m := secretExpr.FindStringSubmatch(s); m != nil {
-		return expr{kind: exprSecret, name: m[1] + m[2]}, nil
-	}
-	if m := outputsExpr.FindStringSubmatch(s); m != nil {
-		return expr{kind: exprOutput, name: m[1], key: m[2]}, nil
-	}
-	if m := triggerExpr.FindStringSubmatch(s); m != nil {
-		return expr{kind: exprTrigger, name: m[1][1:]}, nil
-	}
-	if m := secretIfExpr.FindStringSubmatch(s); m != nil {
-		return expr{kind: exprSecretIf, name: m[1], key: m[2], secret: m[3]}, nil
-	}
-	return expr{}, fmt.Errorf("expression {{ %s }} is not supported by flowrun", s)
-}
-
-// scan splits text into literal parts and expressions and calls fn for each
-// in order (exactly one of lit and e is meaningful: e is nil for literals).
-func scan(text string, fn func(lit string, e *expr) error) error {
+// scan splits text into literal parts and expressions (see pebble.go) and
+// calls fn for each in order (e is nil for literals).
+func scan(text string, fn func(lit string, e node) error) error {
 	for _, tag := range []string{"{%", "{#"} {
 		if strings.Contains(text, tag) {
 			return fmt.Errorf("pebble tag or comment %q is not supported by flowrun", tag)
@@ -88,7 +32,7 @@ func scan(text string, fn func(lit string, e *expr) error) error {
 		if err != nil {
 			return err
 		}
-		if err := fn("", &e); err != nil {
+		if err := fn("", e); err != nil {
 			return err
 		}
 		text = text[open+end+2:]
@@ -99,7 +43,7 @@ func scan(text string, fn func(lit string, e *expr) error) error {
 // CheckExpressions reports an error for any expression flowrun cannot
 // render, without evaluating anything.
 func CheckExpressions(text string) error {
-	return scan(text, func(string, *expr) error { return nil })
+	return scan(text, func(string, node) error { return nil })
 }
 
 // Context holds what expressions evaluate to.
@@ -111,8 +55,9 @@ type Context struct {
 	// upper-cased name.
 	Secrets map[string]string
 	Outputs map[string]map[string]any // task id -> vars
-	// Trigger holds what the trigger received ({{ trigger.body.x }}), as a
-	// Webhook's body; nil for executions without a trigger.
+	// Trigger holds what the trigger received, as {{ trigger.X.Y }} reads
+	// it: a Webhook's or Service Bus message's body, a Pub/Sub message's
+	// attributes, an SQS message's data; nil for executions without one.
 	Trigger map[string]any
 }
 
@@ -120,13 +65,17 @@ type Context struct {
 // task output or key is an error, as in Kestra.
 func (c Context) Render(text string) (string, error) {
 	var b strings.Builder
-	err := scan(text, func(lit string, e *expr) error {
+	err := scan(text, func(lit string, e node) error {
 		if e == nil {
 			b.WriteString(lit)
 			return nil
 		}
-		v, err := c.eval(*e)
-		b.WriteString(v)
+		v, err := e.eval(c)
+		if err != nil {
+			return err
+		}
+		s, err := printValue(v)
+		b.WriteString(s)
 		return err
 	})
 	if err != nil {
@@ -135,56 +84,47 @@ func (c Context) Render(text string) (string, error) {
 	return b.String(), nil
 }
 
-func (c Context) eval(e expr) (string, error) {
-	switch e.kind {
-	case exprExecutionID:
+// lookup reads a variable the parser accepted; a missing input, task
+// output or key is an error, as in Kestra's strict Pebble.
+func (c Context) lookup(path []string) (any, error) {
+	switch path[0] {
+	case "execution":
 		if c.ExecutionID == "" {
-			return "", errors.New("execution.id is not set")
+			return nil, errors.New("execution.id is not set")
 		}
 		return c.ExecutionID, nil
-	case exprInput:
-		v, ok := c.Inputs[e.name]
+	case "inputs":
+		v, ok := c.Inputs[path[1]]
 		if !ok {
-			return "", fmt.Errorf("input %q is not defined", e.name)
+			return nil, fmt.Errorf("input %q is not defined", path[1])
 		}
 		return v, nil
-	case exprSecret:
-		return c.secret(e.name)
-	case exprTrigger:
-		return c.trigger(e.name)
-	case exprSecretIf:
-		in, ok := c.Inputs[e.name]
-		if !ok {
-			return "", fmt.Errorf("input %q is not defined", e.name)
-		}
-		if in != e.key {
-			return "", nil
-		}
-		return c.secret(e.secret)
+	case "trigger":
+		return c.trigger(path[1:])
 	}
-	vars, ok := c.Outputs[e.name]
+	vars, ok := c.Outputs[path[1]]
 	if !ok {
-		return "", fmt.Errorf("outputs.%s: task %s has no outputs (not run yet, or it failed)", e.name, e.name)
+		return nil, fmt.Errorf("outputs.%s: task %s has no outputs (not run yet, or it failed)", path[1], path[1])
 	}
-	v, ok := vars[e.key]
+	v, ok := vars[path[3]]
 	if !ok {
-		return "", fmt.Errorf("outputs.%s.vars.%s is not defined", e.name, e.key)
+		return nil, fmt.Errorf("outputs.%s.vars.%s is not defined", path[1], path[3])
 	}
-	return scalar(v)
+	return v, nil
 }
 
-// trigger looks up a dotted path in the trigger's variables; a missing key
-// is an error, as in Kestra's strict Pebble.
-func (c Context) trigger(path string) (string, error) {
+// trigger looks up a path in the trigger's variables; a missing key is an
+// error, as in Kestra's strict Pebble.
+func (c Context) trigger(path []string) (any, error) {
 	var v any = c.Trigger
-	for _, k := range strings.Split(path, ".") {
+	for _, k := range path {
 		m, ok := v.(map[string]any)
 		if !ok || m[k] == nil {
-			return "", fmt.Errorf("trigger.%s is not defined", path)
+			return nil, fmt.Errorf("trigger.%s is not defined", strings.Join(path, "."))
 		}
 		v = m[k]
 	}
-	return scalar(v)
+	return v, nil
 }
 
 func (c Context) secret(name string) (string, error) {

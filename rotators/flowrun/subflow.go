@@ -57,6 +57,11 @@ func (t Task) checkSubflow() error {
 	if t.Retry != nil || t.Timeout != "" {
 		return fmt.Errorf("flowrun does not support retry or timeout on a Subflow task")
 	}
+	for _, k := range slices.Sorted(maps.Keys(t.SubflowInputs)) {
+		if err := CheckExpressions(t.SubflowInputs[k]); err != nil {
+			return fmt.Errorf("input %s: %w", k, err)
+		}
+	}
 	return nil
 }
 

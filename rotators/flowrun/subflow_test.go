@@ -119,6 +119,7 @@ func TestRunSubflowRefuses(t *testing.T) {
 		"no flowId":       strings.Replace(parentFlow, "    flowId: child\n", "", 1),
 		"retry":           strings.Replace(parentFlow, "    wait: true\n", "    wait: true\n    retry: {type: constant, interval: PT1S, maxAttempts: 2}\n", 1),
 		"commands in sub": strings.Replace(parentFlow, "    wait: true\n", "    wait: true\n    commands: [x]\n", 1),
+		"input expr":      strings.Replace(parentFlow, "{{ inputs.mode }}", "{{ inputs.mode | upper }}", 1),
 	} {
 		if _, err := Parse([]byte(src)); err == nil {
 			t.Errorf("%s: want a parse error", name)
