@@ -2,9 +2,31 @@ module github.com/kestra-rotation/rotation-pack
 
 go 1.26.8
 
+// Builds and tests use Go 1.26.10: go1.26.8's standard library has called
+// vulnerabilities (scripts/vulncheck.sh). The Makefile and docker/build.sh set
+// GOTOOLCHAIN=auto so the go command fetches it from the module proxy.
+toolchain go1.26.10
+
 require (
+	github.com/Shopify/toxiproxy/v2 v2.12.0
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/rs/zerolog v1.33.0
+)
+
+require (
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/gorilla/mux v1.8.1 // indirect
+	github.com/klauspost/compress v1.17.11 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/prometheus/client_golang v1.21.1 // indirect
+	github.com/prometheus/client_model v0.6.1 // indirect
+	github.com/prometheus/common v0.62.0 // indirect
+	github.com/prometheus/procfs v0.15.1 // indirect
+	github.com/rs/xid v1.5.0 // indirect
+	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
 )
 
 require (

@@ -7,6 +7,9 @@
 #      BASE_IMAGE (default: local busybox base with podman, the Dockerfile default with docker),
 #      VERSION (git describe, else dev), SRC_DIR (Go module holding cmd/, for tests; default repo root).
 set -euo pipefail
+# Build with go.mod's toolchain (go1.26.10, patched standard library), fetched
+# by the go command when the local go is older.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIST=$ROOT/dist

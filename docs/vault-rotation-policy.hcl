@@ -14,9 +14,9 @@ path "secret/data/apps/*" {
 }
 
 # Which version is current (PREVIOUS = current - 1), and the rotation facts
-# kept in custom_metadata (promote patches them).
+# kept in custom_metadata (promote patches them); list for vault-inventory.
 path "secret/metadata/apps/*" {
-  capabilities = ["read", "patch"]
+  capabilities = ["read", "patch", "list"]
 }
 
 # PENDING values, beside the secrets: created with cas=0 by stage, read by
@@ -25,7 +25,7 @@ path "secret/data/_pending/apps/*" {
   capabilities = ["create", "read", "update"]
 }
 path "secret/metadata/_pending/apps/*" {
-  capabilities = ["delete"]
+  capabilities = ["delete", "list"]
 }
 
 # Admin credentials of the targets (--admin-secret), read by deploy and

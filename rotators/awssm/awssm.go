@@ -68,14 +68,23 @@ type Store struct {
 // profiles, web identity, instance roles) and AWS_REGION; AWS_ENDPOINT_URL
 // points it elsewhere (tests use moto). It does not contact AWS.
 func Open(ctx context.Context) (core.Store, error) {
+	c, region, err := newClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{sm: c, region: region}, nil
+}
+
+// newClient reads the AWS configuration; it does not contact AWS.
+func newClient(ctx context.Context) (*secretsmanager.Client, string, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: aws configuration: %v", core.ErrUsage, err)
+		return nil, "", fmt.Errorf("%w: aws configuration: %v", core.ErrUsage, err)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("%w: AWS_REGION is not set", core.ErrUsage)
+		return nil, "", fmt.Errorf("%w: AWS_REGION is not set", core.ErrUsage)
 	}
-	return &Store{sm: secretsmanager.NewFromConfig(cfg), region: cfg.Region}, nil
+	return secretsmanager.NewFromConfig(cfg), cfg.Region, nil
 }
 
 // secretID is the name or ARN of the secret: awssm://prod/db/orders names
@@ -164,7 +173,6 @@ func classify(err error) error {
 		case "ThrottlingException", "Throttling", "InternalServiceError", "ServiceUnavailable", "RequestTimeout":
 			return fmt.Errorf("%w: %w", core.ErrUnavailable, err)
 		}
-		return err
 	}
 	var he *smithyhttp.ResponseError
 	if errors.As(err, &he) {
@@ -172,8 +180,13 @@ func classify(err error) error {
 		case code == 401 || code == 403:
 			return fmt.Errorf("%w: %w", core.ErrDenied, err)
 		case code == 429 || code >= 500:
+			// Also an API error the SDK could not name, such as a proxy's 502
+			// page: the fault tests found it reported as internal (exit 1).
 			return fmt.Errorf("%w: %w", core.ErrUnavailable, err)
 		}
+	}
+	if ae != nil {
+		return err
 	}
 	if strings.Contains(err.Error(), "credentials") {
 		return fmt.Errorf("%w: no usable AWS credentials (environment, profile, web identity or role): %w", core.ErrUsage, err)

@@ -80,6 +80,7 @@ type kv interface {
 	SetSecret(ctx context.Context, name string, p azsecrets.SetSecretParameters, o *azsecrets.SetSecretOptions) (azsecrets.SetSecretResponse, error)
 	UpdateSecretProperties(ctx context.Context, name, version string, p azsecrets.UpdateSecretPropertiesParameters, o *azsecrets.UpdateSecretPropertiesOptions) (azsecrets.UpdateSecretPropertiesResponse, error)
 	NewListSecretPropertiesVersionsPager(name string, o *azsecrets.ListSecretPropertiesVersionsOptions) *runtime.Pager[azsecrets.ListSecretPropertiesVersionsResponse]
+	NewListSecretPropertiesPager(o *azsecrets.ListSecretPropertiesOptions) *runtime.Pager[azsecrets.ListSecretPropertiesResponse] // inventory
 	RecoverDeletedSecret(ctx context.Context, name string, o *azsecrets.RecoverDeletedSecretOptions) (azsecrets.RecoverDeletedSecretResponse, error)
 }
 
@@ -113,7 +114,7 @@ func Open(context.Context) (core.Store, error) {
 	}
 	newClient := func(vaultURL string) (kv, error) {
 		u, _ := url.Parse(vaultURL) // checked in vaultURL
-		return azsecrets.NewClient(vaultURL, cred, &azsecrets.ClientOptions{ClientOptions: opts,
+		return azsecrets.NewClient(vaultURL, credential{cred}, &azsecrets.ClientOptions{ClientOptions: opts,
 			DisableChallengeResourceVerification: isLoopback(u.Hostname())})
 	}
 	return &Store{urlTemplate: tmpl, newClient: newClient, clients: map[string]kv{}}, nil
@@ -146,10 +147,18 @@ func isLoopback(host string) bool {
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
+// Name rules: vault names of 3 to 24 characters, secret names of up to 127.
+// The lengths are checked apart: counted repetitions ({1,127}) compile into
+// many instructions, paid at every start of every command of the
+// multi-call binary (GODEBUG=inittrace=1).
 var (
-	vaultPattern  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
-	secretPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,127}$`)
+	vaultPattern  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 )
+
+func validVault(s string) bool { return len(s) >= 3 && len(s) <= 24 && vaultPattern.MatchString(s) }
+
+func validSecret(s string) bool { return len(s) <= 127 && secretPattern.MatchString(s) }
 
 // target is one parsed reference.
 type target struct {
@@ -159,7 +168,7 @@ type target struct {
 
 func (s *Store) parse(ref core.Ref) (target, error) {
 	t := target{name: ref.Path, pending: ref.Option("pending", ref.Path+PendingSuffix)}
-	if !vaultPattern.MatchString(ref.Host) || !secretPattern.MatchString(t.name) || !secretPattern.MatchString(t.pending) || strings.EqualFold(t.name, t.pending) {
+	if !validVault(ref.Host) || !validSecret(t.name) || !validSecret(t.pending) || strings.EqualFold(t.name, t.pending) {
 		return target{}, fmt.Errorf("%w: %s: want azkv://<vault>/<secret-name> (letters, digits and -), with ?pending=<other name>", core.ErrUsage, ref)
 	}
 	if e := ref.Option("expires", ""); e != "" {

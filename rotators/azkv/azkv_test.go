@@ -3,6 +3,7 @@ package azkv_test
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -48,6 +49,12 @@ func TestReferences(t *testing.T) {
 		{"azkv://orders-kv/db_x", ""},
 		{"azkv://kv/db", ""},
 		{"azkv://orders-kv/a/b", ""},
+		// Length limits, checked apart from the patterns.
+		{"azkv://abcdefghijklmnopqrstuvwx/" + strings.Repeat("s", 118), "azure key vault https://abcdefghijklmnopqrstuvwx.vault.azure.net secret " + strings.Repeat("s", 118) + " (PENDING in secret " + strings.Repeat("s", 118) + "-pending)"},
+		{"azkv://abcdefghijklmnopqrstuvwxy/db", ""},
+		{"azkv://orders-kv-/db", ""},
+		{"azkv://orders-kv/" + strings.Repeat("s", 128), ""},
+		{"azkv://orders-kv/" + strings.Repeat("s", 120), ""}, // its sibling s…s-pending is 128 long
 	}
 	for _, tc := range tests {
 		ref, err := core.ParseRef(tc.ref)

@@ -1,12 +1,15 @@
 package azkv
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -49,3 +52,20 @@ func isDisabled(re *azcore.ResponseError) bool {
 func isNotFound(err error) bool { return errors.Is(err, core.ErrNotFound) }
 
 func isConflict(err error) bool { return errors.Is(err, core.ErrConflict) }
+
+// credential classifies the errors of getting a token. Entra refusing the
+// credential is ErrDenied (classify), a network failure or the step's
+// deadline stays as it is (exit 3); anything else means no credential is
+// configured (DefaultAzureCredential tried them all), which retrying
+// cannot fix: ErrUsage, where it used to be an internal error (exit 1).
+type credential struct{ azcore.TokenCredential }
+
+func (c credential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok, err := c.TokenCredential.GetToken(ctx, o)
+	var af *azidentity.AuthenticationFailedError
+	var ne net.Error
+	if err == nil || errors.As(err, &af) || errors.As(err, &ne) || ctx.Err() != nil {
+		return tok, err
+	}
+	return tok, fmt.Errorf("%w: no usable azure credential: %w", core.ErrUsage, err)
+}

@@ -85,20 +85,27 @@ func (c *targetCase) steps() []string {
 }
 
 func (c *targetCase) argv(step, id string, more ...string) (string, []string) {
-	a := []string{"--secret", c.ref.String()}
-	more = append(append([]string{}, c.h.StepArgs[step]...), more...)
+	return c.h.Argv(step, c.ref, id, c.strategy, more...)
+}
+
+// Argv returns the binary and arguments of one step (stage, deploy,
+// validate, promote, revoke, rollback) of rotation id of the secret ref,
+// with the harness's StepArgs and admin secret, then more.
+func (h TargetHarness) Argv(step string, ref core.Ref, id string, s core.Strategy, more ...string) (string, []string) {
+	a := []string{"--secret", ref.String()}
+	more = append(append([]string{}, h.StepArgs[step]...), more...)
 	switch step {
 	case "stage":
-		return c.h.Store.bin("stage"), append(append(a, "--rotation", id, "--strategy", string(c.strategy)), more...)
+		return h.Store.bin("stage"), append(append(a, "--rotation", id, "--strategy", string(s)), more...)
 	case "promote", "rollback":
-		return c.h.Store.bin(step), append(append(a, "--rotation", id), more...)
+		return h.Store.bin(step), append(append(a, "--rotation", id), more...)
 	case "validate":
-		return c.h.Name + "-validate", append(a, more...)
+		return h.Name + "-validate", append(a, more...)
 	}
-	if c.h.AdminRef != "" && !c.h.Mints {
-		a = append(a, "--admin-secret", c.h.AdminRef)
+	if h.AdminRef != "" && !h.Mints {
+		a = append(a, "--admin-secret", h.AdminRef)
 	}
-	return c.h.Name + "-" + step, append(append(a, "--rotation", id), more...)
+	return h.Name + "-" + step, append(append(a, "--rotation", id), more...)
 }
 
 func (c *targetCase) run(want int, step, id string, more ...string) Run {

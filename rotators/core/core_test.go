@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -194,6 +195,10 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("x: %w", ErrUnavailable), 3},
 		{fmt.Errorf("x: %w", ErrRejected), 4},
 		{fmt.Errorf("x: %w", ErrConflict), 5},
+		// An untrusted server certificate is configuration, even wrapped as unavailable.
+		{fmt.Errorf("%w: get: %w", ErrUnavailable, x509.UnknownAuthorityError{}), 2},
+		{fmt.Errorf("%w: get: %w", ErrUnavailable, x509.HostnameError{Host: "h", Certificate: &x509.Certificate{}}), 2},
+		{fmt.Errorf("get: %v", "tls: failed to verify certificate: x509: certificate signed by unknown authority"), 2},
 	}
 	for _, tc := range tests {
 		if got := ExitCode(tc.err); got != tc.want {

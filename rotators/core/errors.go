@@ -2,8 +2,11 @@ package core
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
+	"strings"
 )
 
 // Error classes. Providers map their own errors onto these at the boundary;
@@ -44,7 +47,7 @@ func ExitCode(err error) int {
 		return ExitConflict
 	case errors.Is(err, ErrRejected):
 		return ExitRejected
-	case errors.Is(err, ErrUsage), errors.Is(err, ErrNotFound), errors.Is(err, ErrDenied):
+	case errors.Is(err, ErrUsage), errors.Is(err, ErrNotFound), errors.Is(err, ErrDenied), isCertificateError(err):
 		return ExitUsage
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
 		return ExitUnavailable
@@ -66,4 +69,18 @@ func ErrorForExit(code int) error {
 		return ErrConflict
 	}
 	return errors.New("internal error")
+}
+
+// isCertificateError reports a server certificate that failed verification:
+// retrying cannot help, the trusted CAs (VAULT_CACERT, AWS_CA_BUNDLE,
+// AZKV_CA_CERT, SSL_CERT_FILE, ...) or the address must change, so it is a
+// configuration error (exit 2) even where a provider classed it as
+// unavailable. Some SDKs flatten the error to text, hence the last test.
+func isCertificateError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) ||
+		strings.Contains(err.Error(), "tls: failed to verify certificate")
 }

@@ -47,6 +47,11 @@ func TestDescribeAndBadReferences(t *testing.T) {
 		{"gcpsm://my-project/a/b", ""},
 		{"gcpsm://my-project", ""},
 		{"gcpsm://my-project/db.x", ""},
+		// Length limits, checked apart from the patterns.
+		{"gcpsm://" + strings.Repeat("p", 63) + "/db?pending=" + strings.Repeat("s", 255), "gcp secret manager 127.0.0.1:1 (loopback, no TLS) projects/" + strings.Repeat("p", 63) + "/secrets/db (PENDING in projects/" + strings.Repeat("p", 63) + "/secrets/" + strings.Repeat("s", 255) + ")"},
+		{"gcpsm://" + strings.Repeat("p", 64) + "/db", ""},
+		{"gcpsm://-project/db", ""},
+		{"gcpsm://my-project/db?pending=" + strings.Repeat("s", 256), ""},
 	}
 	for _, tc := range tests {
 		ref, err := core.ParseRef(tc.ref)

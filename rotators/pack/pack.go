@@ -17,6 +17,7 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
+	"github.com/kestra-rotation/rotation-pack/rotators/inventory"
 	"github.com/kestra-rotation/rotation-pack/rotators/mysql"
 	"github.com/kestra-rotation/rotation-pack/rotators/postgres"
 	"github.com/kestra-rotation/rotation-pack/rotators/redis"
@@ -44,6 +45,13 @@ func Commands() []step.Command {
 	}{{"postgres", postgres.Open}, {"mysql", mysql.Open}, {"redis", redis.Open}}
 	for _, t := range targets {
 		cmds = append(cmds, step.TargetDeploy(t.name, t.open), step.TargetValidate(t.name, t.open), step.TargetRevoke(t.name, t.open))
+	}
+	inventories := []struct {
+		scheme string
+		open   inventory.Opener
+	}{{"vault", vault.OpenInventory}, {"awssm", awssm.OpenInventory}, {"gcpsm", gcpsm.OpenInventory}, {"azkv", azkv.OpenInventory}}
+	for _, i := range inventories {
+		cmds = append(cmds, inventory.Command(i.scheme, i.open))
 	}
 	return append(cmds, awsiam.Deploy(), step.TargetValidate("awsiam", awsiam.OpenTarget), awsiam.Revoke())
 }

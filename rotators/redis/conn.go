@@ -97,6 +97,9 @@ func (t Target) connect(ctx context.Context, creds core.Value) (client, error) {
 	}
 	opts := &redis.Options{Addr: t.addr(creds), Username: user, Password: pw, Protocol: 2, DisableIdentity: true,
 		PoolSize: 1, MaxRetries: -1, DialTimeout: connectTimeout, ReadTimeout: ioTimeout, WriteTimeout: ioTimeout,
+		// Without this go-redis ignores the context's deadline on reads and
+		// writes: a slow server held a step well past its --timeout.
+		ContextTimeoutEnabled:    true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}}
 	if t.url != nil {
 		opts.TLSConfig, opts.DB = t.url.TLSConfig, t.url.DB

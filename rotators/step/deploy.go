@@ -37,6 +37,8 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	if err != nil || stage == core.Previous {
 		return Result{}, fmt.Errorf("%w: --stage %q: deploy takes pending or current", core.ErrUsage, e.Opts.Stage)
 	}
+	s.prefetch(ctx, append([]stageOf{{s.ref, stage}, {s.ref, core.Current}, {s.ref, core.Pending}, {s.ref, core.Previous}},
+		s.adminStage()...)...)
 	want, ok, err := s.get(ctx, s.ref, stage)
 	if err != nil {
 		return Result{}, err

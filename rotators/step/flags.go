@@ -30,6 +30,12 @@ type Options struct {
 	ExpectUnused    bool
 	ReconcileGrants bool
 	AccountHost     string
+	// Inventory flags (<store>-inventory); MaxAge is parsed by the inventory.
+	Prefix        string
+	Tag           string
+	MaxAge        string
+	OutputDir     string
+	FailOnOverdue bool
 }
 
 // flagSpec describes one flag of the shared table.
@@ -57,6 +63,11 @@ var flagTable = []flagSpec{
 	{name: "expect-unused", bool: true, usage: "refuse (exit 5) when the old credential was used recently"},
 	{name: "reconcile-grants", bool: true, usage: "make the other user's privileges match before switching users (alternate), and say what was granted"},
 	{name: "account-host", meta: "HOST", usage: "host part of a MySQL account 'user'@'host' when the secret has no account_host field"},
+	{name: "prefix", meta: "URI", usage: "which secrets to list: a reference prefix such as vault://secret/apps/ or awssm://apps/ (required)"},
+	{name: "tag", meta: "K=V,...", usage: "list only secrets carrying these tags or labels (a key alone: any value)"},
+	{name: "max-age", meta: "AGE", usage: "rotation period: a CURRENT older than this is overdue (90d, 36h, ...)", def: "90d"},
+	{name: "output-dir", meta: "DIR", usage: "directory for the report files <store>-inventory.jsonl and .csv", def: "."},
+	{name: "fail-on-overdue", bool: true, usage: "exit 4 when a secret is overdue or has a PENDING left over (default: report and exit 0)"},
 }
 
 // EnvName is the environment variable that sets a flag.
@@ -131,7 +142,8 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 	o := Options{Secret: str("secret"), Rotation: str("rotation"), Generate: str("generate"), Stdin: bl("stdin"),
 		Strategy: str("strategy"), DryRun: bl("dry-run"), Stage: str("stage"), ExpectReject: bl("expect-reject"),
 		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute, Force: bl("force"), ExpectUnused: bl("expect-unused"),
-		ReconcileGrants: bl("reconcile-grants"), AccountHost: str("account-host")}
+		ReconcileGrants: bl("reconcile-grants"), AccountHost: str("account-host"),
+		Prefix: str("prefix"), Tag: str("tag"), MaxAge: str("max-age"), OutputDir: str("output-dir"), FailOnOverdue: bl("fail-on-overdue")}
 	if t := str("timeout"); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 {
@@ -146,7 +158,7 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 		}
 		o.Grace = d
 	}
-	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}} {
+	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}, {"prefix", o.Prefix}} {
 		if c.accepts(req.name) && req.val == "" {
 			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, req.name, EnvName(req.name))
 		}

@@ -22,7 +22,7 @@ func (c Command) help() string {
 		switch {
 		case spec.bool:
 			fmt.Fprintf(&b, " [--%s]", name)
-		case name == "secret" || name == "rotation" || name == "stage" && c.defaultOf(spec) == "":
+		case name == "secret" || name == "rotation" || name == "prefix" || name == "stage" && c.defaultOf(spec) == "":
 			fmt.Fprintf(&b, " --%s %s", name, spec.meta)
 		default:
 			fmt.Fprintf(&b, " [--%s %s]", name, spec.meta)

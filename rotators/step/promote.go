@@ -77,7 +77,11 @@ func rollback(ctx context.Context, st core.Store, ref core.Ref, e *Env) (Result,
 		if err != nil {
 			return Result{}, err
 		}
-		if found && cur.Rotation == id {
+		if !found {
+			// A wrong reference must not pass for a clean rollback.
+			return Result{}, fmt.Errorf("%w: secret %s has no CURRENT value (does it exist?)", core.ErrNotFound, ref)
+		}
+		if cur.Rotation == id {
 			e.Audit("already promoted; nothing to roll back (a promoted rotation is undone only by a new one)", "current_version", cur.ID, "changed", false)
 			return Result{Outputs: map[string]any{"promoted": true, "current_version": cur.ID}}, nil
 		}

@@ -32,6 +32,7 @@ func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	if err := checkGrace(e.Opts); err != nil {
 		return Result{}, err
 	}
+	s.prefetch(ctx, append([]stageOf{{s.ref, core.Current}, {s.ref, core.Previous}}, s.adminStage()...)...)
 	cur, err := s.must(ctx, core.Current)
 	if err != nil {
 		return Result{}, err

@@ -49,6 +49,7 @@ type Env struct {
 type Result struct {
 	Changed bool
 	Outputs map[string]any
+	Metrics []kestra.Metric // besides the duration and changed metrics every step sends
 }
 
 // Audit logs one audit event: the step, the secret reference, the rotation
@@ -141,7 +142,8 @@ func emit(w io.Writer, c Command, o Options, res Result, d time.Duration) error 
 	if err := em.Outputs(outs); err != nil {
 		return err
 	}
-	return em.Metrics(kestra.Timer("rotation.step.duration", d.Seconds(), tags), kestra.Counter("rotation.step.changed", changed, tags))
+	return em.Metrics(append([]kestra.Metric{kestra.Timer("rotation.step.duration", d.Seconds(), tags),
+		kestra.Counter("rotation.step.changed", changed, tags)}, res.Metrics...)...)
 }
 
 // newLogger writes key=value lines without timestamps (Kestra adds its own).

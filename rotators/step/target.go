@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
@@ -38,6 +39,62 @@ type secrets struct {
 	f   fetcher
 	ref core.Ref
 	e   *Env
+	pre map[string]fetched // results of prefetch by stageOf.key, taken by get
+}
+
+// stageOf is one stage of one secret.
+type stageOf struct {
+	ref   core.Ref
+	stage core.Stage
+}
+
+func (k stageOf) key() string { return string(k.stage) + " " + k.ref.String() }
+
+type fetched struct {
+	v   core.Version
+	err error
+}
+
+// prefetch reads the stages a step is about to need all at once: each read
+// is a helper process, and run one after the other they made most of a
+// step's time (docs/benchmarks.md). get then takes the results in the
+// step's own order, so what it reports and refuses is unchanged.
+func (s *secrets) prefetch(ctx context.Context, keys ...stageOf) {
+	unique := map[string]stageOf{}
+	for _, k := range keys {
+		unique[k.key()] = k
+	}
+	pre := make(map[string]fetched, len(unique))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for key, k := range unique {
+		wg.Go(func() {
+			v, err := s.f.Fetch(ctx, k.ref, k.stage)
+			mu.Lock()
+			defer mu.Unlock()
+			pre[key] = fetched{v, err}
+		})
+	}
+	wg.Wait()
+	for _, r := range pre {
+		if r.err == nil {
+			s.e.Scrub.AddValue(r.v.Value) // at once: a value read but not used is still scrubbed
+		}
+	}
+	s.pre = pre
+}
+
+// adminStage is the CURRENT stage of --admin-secret, when one is given
+// and parses; admin reports a bad reference itself.
+func (s *secrets) adminStage() []stageOf {
+	if s.e.Opts.AdminSecret == "" {
+		return nil
+	}
+	ref, err := core.ParseRef(s.e.Opts.AdminSecret)
+	if err != nil {
+		return nil
+	}
+	return []stageOf{{ref, core.Current}}
 }
 
 func newSecrets(e *Env) (*secrets, error) {
@@ -54,7 +111,11 @@ func newSecrets(e *Env) (*secrets, error) {
 
 // get reads a stage; ok is false when it does not exist.
 func (s *secrets) get(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, bool, error) {
-	v, err := s.f.Fetch(ctx, ref, stage)
+	r, ok := s.pre[stageOf{ref, stage}.key()]
+	if !ok {
+		r.v, r.err = s.f.Fetch(ctx, ref, stage)
+	}
+	v, err := r.v, r.err
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Version{}, false, nil
 	}

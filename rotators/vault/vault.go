@@ -58,21 +58,30 @@ type Store struct {
 // VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT/VAULT_CAPATH (a private CA),
 // VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES. It does not contact Vault.
 func Open(context.Context) (core.Store, error) {
+	c, addr, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{addr: addr, mount: func(m string) kv { return c.KVv2(m) }}, nil
+}
+
+// newClient reads Vault's environment variables; it does not contact Vault.
+func newClient() (*api.Client, string, error) {
 	if os.Getenv("VAULT_ADDR") == "" {
-		return nil, fmt.Errorf("%w: VAULT_ADDR is not set", core.ErrUsage)
+		return nil, "", fmt.Errorf("%w: VAULT_ADDR is not set", core.ErrUsage)
 	}
 	cfg := api.DefaultConfig()
 	if cfg.Error != nil {
-		return nil, fmt.Errorf("%w: vault configuration: %v", core.ErrUsage, cfg.Error)
+		return nil, "", fmt.Errorf("%w: vault configuration: %v", core.ErrUsage, cfg.Error)
 	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: vault client: %v", core.ErrUsage, err)
+		return nil, "", fmt.Errorf("%w: vault client: %v", core.ErrUsage, err)
 	}
 	if c.Token() == "" {
-		return nil, fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
+		return nil, "", fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
 	}
-	return &Store{addr: cfg.Address, mount: func(m string) kv { return c.KVv2(m) }}, nil
+	return c, cfg.Address, nil
 }
 
 type paths struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
@@ -67,8 +68,13 @@ func Harness(t testing.TB, m *testsrv.Moto, binDir string) conformance.StoreHarn
 // Create makes a secret holding v and returns its reference.
 func Create(t testing.TB, sm *secretsmanager.Client, name string, v core.Value) core.Ref {
 	b, _ := v.MarshalJSON()
+	return CreateRaw(t, sm, name, string(b))
+}
+
+// CreateRaw is Create with the secret string as given (for bad-input tests).
+func CreateRaw(t testing.TB, sm *secretsmanager.Client, name, s string) core.Ref {
 	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String(name), SecretString: aws.String(string(b))}); err != nil {
+		Name: aws.String(name), SecretString: aws.String(s)}); err != nil {
 		t.Fatalf("create secret %s: %v", name, err)
 	}
 	ref, err := core.ParseRef("awssm://" + name)
@@ -126,4 +132,51 @@ func PolicyUser(t testing.TB, m *testsrv.Moto, name string) (keyID, secret strin
 		t.Fatalf("create key: %v", err)
 	}
 	return aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)
+}
+
+// InventoryHarness returns the inventory harness: secrets named
+// inv-<random>/s-NNN, listed by an IAM user holding only the documented policy.
+func InventoryHarness(t testing.TB, m *testsrv.Moto, binDir string, count int) conformance.InventoryHarness {
+	prefix := conformance.RandomID("inv-") + "/"
+	h := Harness(t, m, binDir)
+	sm := secretsmanager.NewFromConfig(m.AWSConfig(m.AdminKeyID, m.AdminSecret))
+	return conformance.InventoryHarness{
+		StoreHarness: h,
+		Prefix:       "awssm://" + prefix,
+		Count:        count,
+		Create: func(t testing.TB, i int, v core.Value) core.Ref {
+			return Create(t, sm, fmt.Sprintf("%ss-%03d", prefix, i), v)
+		},
+		Outside: func(t testing.TB, v core.Value) core.Ref {
+			return Create(t, sm, strings.TrimSuffix(prefix, "/")+"-other/s", v)
+		},
+		Tag: func(t testing.TB, ref core.Ref, key, value string) {
+			if _, err := sm.TagResource(context.Background(), &secretsmanager.TagResourceInput{SecretId: aws.String(ref.Host + "/" + ref.Path),
+				Tags: []types.Tag{{Key: aws.String(key), Value: aws.String(value)}}}); err != nil {
+				t.Fatalf("tag %s: %v", ref, err)
+			}
+		},
+	}
+}
+
+// IAMUser creates an IAM user with one access key (ic signs as the admin)
+// and returns the key as the awsiam target's secret value, registered with
+// r's leak check.
+func IAMUser(t testing.TB, ic *iam.Client, r *conformance.Runner, user string) core.Value {
+	t.Helper()
+	if _, err := ic.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	out, err := ic.CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	secret := aws.ToString(out.AccessKey.SecretAccessKey)
+	r.Secret(secret)
+	v, err := core.ParseValue(fmt.Appendf(nil, `{"username":%q,"access_key_id":%q,"secret_access_key":%q}`,
+		user, aws.ToString(out.AccessKey.AccessKeyId), secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

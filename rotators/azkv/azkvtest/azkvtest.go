@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -82,7 +83,12 @@ func Client(t testing.TB, srv *azkvdouble.TestDoubleServer) *azsecrets.Client {
 func Put(t testing.TB, c *azsecrets.Client, name string, v core.Value) core.Ref {
 	t.Helper()
 	data, _ := v.MarshalJSON()
-	s := string(data)
+	return PutRaw(t, c, name, string(data))
+}
+
+// PutRaw is Put with the value as given (for bad-input tests).
+func PutRaw(t testing.TB, c *azsecrets.Client, name, s string) core.Ref {
+	t.Helper()
 	if _, err := c.SetSecret(context.Background(), name, azsecrets.SetSecretParameters{Value: &s}, nil); err != nil {
 		t.Fatalf("set secret %s: %v", name, err)
 	}
@@ -105,4 +111,33 @@ func ReadLatest(t testing.TB, c *azsecrets.Client, ref core.Ref) core.Value {
 		t.Fatalf("read %s: %v", ref, err)
 	}
 	return v
+}
+
+// InventoryHarness returns the inventory harness: secrets inv-<random>-s-NNN
+// in the test double (which evaluates no RBAC).
+func InventoryHarness(t testing.TB, srv *azkvdouble.TestDoubleServer, binDir string, count int) conformance.InventoryHarness {
+	prefix := conformance.RandomID("inv-") + "-"
+	h := Harness(t, srv, binDir)
+	c := Client(t, srv)
+	return conformance.InventoryHarness{
+		StoreHarness: h,
+		Prefix:       "azkv://" + Vault + "/" + prefix,
+		Count:        count,
+		Create: func(t testing.TB, i int, v core.Value) core.Ref {
+			return Put(t, c, fmt.Sprintf("%ss-%03d", prefix, i), v)
+		},
+		Outside: func(t testing.TB, v core.Value) core.Ref {
+			return Put(t, c, strings.TrimSuffix(prefix, "-")+"other", v)
+		},
+		Tag: func(t testing.TB, ref core.Ref, key, value string) { // tags belong to a version: the latest
+			latest, err := c.GetSecret(context.Background(), ref.Path, "", nil)
+			if err != nil {
+				t.Fatalf("tag %s: %v", ref, err)
+			}
+			if _, err := c.UpdateSecretProperties(context.Background(), ref.Path, latest.ID.Version(),
+				azsecrets.UpdateSecretPropertiesParameters{Tags: map[string]*string{key: &value}}, nil); err != nil {
+				t.Fatalf("tag %s: %v", ref, err)
+			}
+		},
+	}
 }

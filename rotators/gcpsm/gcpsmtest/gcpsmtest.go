@@ -6,6 +6,8 @@ package gcpsmtest
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
@@ -13,6 +15,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -58,6 +61,13 @@ func Client(t testing.TB, addr string) *secretmanager.Client {
 // Put creates secret id in Project holding v as version 1 and returns its reference.
 func Put(t testing.TB, c *secretmanager.Client, id string, v core.Value) core.Ref {
 	t.Helper()
+	data, _ := v.MarshalJSON()
+	return PutRaw(t, c, id, data)
+}
+
+// PutRaw is Put with the version's bytes as given (for bad-input tests).
+func PutRaw(t testing.TB, c *secretmanager.Client, id string, data []byte) core.Ref {
+	t.Helper()
 	ctx := context.Background()
 	s, err := c.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: "projects/" + Project, SecretId: id,
 		Secret: &secretmanagerpb.Secret{Replication: &secretmanagerpb.Replication{
@@ -65,7 +75,6 @@ func Put(t testing.TB, c *secretmanager.Client, id string, v core.Value) core.Re
 	if err != nil {
 		t.Fatalf("create secret %s: %v", id, err)
 	}
-	data, _ := v.MarshalJSON()
 	if _, err := c.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{Parent: s.Name, Payload: &secretmanagerpb.SecretPayload{Data: data}}); err != nil {
 		t.Fatalf("add version to %s: %v", id, err)
 	}
@@ -89,4 +98,29 @@ func ReadLatest(t testing.TB, c *secretmanager.Client, ref core.Ref) core.Value 
 		t.Fatalf("read %s: %v", ref, err)
 	}
 	return v
+}
+
+// InventoryHarness returns the inventory harness: secrets inv-<random>-s-NNN
+// in Project of the test double (which evaluates no IAM).
+func InventoryHarness(t testing.TB, addr, binDir string, count int) conformance.InventoryHarness {
+	prefix := conformance.RandomID("inv-") + "-"
+	c := Client(t, addr)
+	return conformance.InventoryHarness{
+		StoreHarness: Harness(t, addr, binDir),
+		Prefix:       "gcpsm://" + Project + "/" + prefix,
+		Count:        count,
+		Create: func(t testing.TB, i int, v core.Value) core.Ref {
+			return Put(t, c, fmt.Sprintf("%ss-%03d", prefix, i), v)
+		},
+		Outside: func(t testing.TB, v core.Value) core.Ref {
+			return Put(t, c, strings.TrimSuffix(prefix, "-")+"_other", v)
+		},
+		Tag: func(t testing.TB, ref core.Ref, key, value string) {
+			_, err := c.UpdateSecret(context.Background(), &secretmanagerpb.UpdateSecretRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}},
+				Secret: &secretmanagerpb.Secret{Name: "projects/" + ref.Host + "/secrets/" + ref.Path, Labels: map[string]string{key: value}}})
+			if err != nil {
+				t.Fatalf("label %s: %v", ref, err)
+			}
+		},
+	}
 }

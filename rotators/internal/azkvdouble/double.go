@@ -17,7 +17,9 @@
 //     only tokens issued by the double's token endpoint are accepted;
 //   - set secret (every call a new version with a 32-hex id, created and
 //     updated in whole Unix seconds as Azure reports them), get latest or a
-//     given version, list versions (paged with nextLink), update a
+//     given version, list secrets and list versions (paged with nextLink,
+//     at most 25 a page; a listed secret shows its latest version's
+//     attributes and tags, never a value), update a
 //     version's enabled/exp/nbf/contentType/tags;
 //   - a disabled version is 403 Forbidden with inner code SecretDisabled
 //     (Lowkey answers 404 there; Azure 403), also when it is the latest;

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -13,6 +12,7 @@ import (
 // vaultHandler routes the Key Vault secrets API; every route needs a token.
 func (d *TestDouble) vaultHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /secrets", d.listSecrets)
 	mux.HandleFunc("PUT /secrets/{name}", d.setSecret)
 	mux.HandleFunc("GET /secrets/{name}/versions", d.listVersions)
 	mux.HandleFunc("GET /secrets/{name}/{$}", d.getSecret)
@@ -123,11 +123,7 @@ func (d *TestDouble) updateSecret(w http.ResponseWriter, r *http.Request) {
 // listVersions pages through the versions, oldest first, maxresults (≤25) a page.
 func (d *TestDouble) listVersions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	size, err := strconv.Atoi(q.Get("maxresults"))
-	if err != nil || size < 1 || size > pageSize {
-		size = pageSize
-	}
-	from, _ := strconv.Atoi(q.Get("$skiptoken"))
+	size, from := page(r)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.live(w, r.PathValue("name"))

@@ -22,6 +22,9 @@
 //     GetSecretVersion and AccessSecretVersion;
 //   - data_crc32c (Castagnoli) verified on AddSecretVersion when given
 //     (INVALID_ARGUMENT on mismatch) and always returned on access;
+//   - ListSecrets and ListSecretVersions (newest first) paged with
+//     page_size (0: DefaultPageSize, capped at MaxPageSize) and
+//     next_page_token; list filters are refused, not ignored;
 //   - NOT_FOUND, ALREADY_EXISTS and INVALID_ARGUMENT as the API documents.
 //
 // Resource names keep the project as the caller wrote it (GCP answers with

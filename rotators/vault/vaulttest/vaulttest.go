@@ -4,6 +4,7 @@ package vaulttest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,4 +97,30 @@ func Put(t testing.TB, c *api.Client, path string, v core.Value) core.Ref {
 		t.Fatal(err)
 	}
 	return ref
+}
+
+// InventoryHarness returns the inventory harness: secrets under a fresh
+// folder secret/inv-<random>/, listed with a token holding only the
+// documented policy for that folder.
+func InventoryHarness(t testing.TB, addr, token, binDir string, count int) conformance.InventoryHarness {
+	folder := conformance.RandomID("inv-")
+	h := Harness(t, addr, token, binDir)
+	c := Client(t, addr, token)
+	h.Env = []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + PolicyToken(t, c, folder+"/")}
+	h.Secrets = append(h.Secrets, strings.TrimPrefix(h.Env[1], "VAULT_TOKEN="))
+	return conformance.InventoryHarness{
+		StoreHarness: h,
+		Prefix:       "vault://secret/" + folder + "/",
+		Count:        count,
+		Create: func(t testing.TB, i int, v core.Value) core.Ref {
+			return Put(t, c, fmt.Sprintf("%s/team-%d/s-%03d", folder, i%3, i), v)
+		},
+		Outside: func(t testing.TB, v core.Value) core.Ref { return Put(t, c, folder+"-other/s", v) },
+		Tag: func(t testing.TB, ref core.Ref, key, value string) {
+			md := api.KVMetadataPatchInput{CustomMetadata: map[string]interface{}{key: value}}
+			if err := c.KVv2(ref.Host).PatchMetadata(context.Background(), ref.Path, md); err != nil {
+				t.Fatalf("tag %s: %v", ref, err)
+			}
+		},
+	}
 }

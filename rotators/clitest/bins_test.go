@@ -1,0 +1,66 @@
+package clitest
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Stores and targets by binary prefix, and the steps of each that read a
+// secret (the -get helpers refuse to run by hand; other commands, such as
+// inventories, have tests of their own).
+var (
+	storeSteps  = map[string]bool{"stage": true, "promote": true, "rollback": true}
+	targetSteps = map[string]bool{"deploy": true, "validate": true, "revoke": true}
+	stores      = []string{"vault", "awssm", "azkv", "gcpsm"}
+	targets     = map[string]bool{"postgres": true, "mysql": true, "redis": true, "awsiam": true}
+)
+
+// binary is one rotation step binary.
+type binary struct {
+	path, provider, step string
+	target               bool
+}
+
+// stepBinaries lists the built step binaries of every store and target.
+func stepBinaries(t *testing.T) []binary {
+	entries, err := os.ReadDir(env.BinDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []binary
+	for _, e := range entries {
+		provider, step, _ := strings.Cut(e.Name(), "-")
+		isTarget := targets[provider] && targetSteps[step]
+		if isTarget || storeSteps[step] && slices.Contains(stores, provider) {
+			out = append(out, binary{filepath.Join(env.BinDir, e.Name()), provider, step, isTarget})
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("found %d step binaries, want every store's and target's", len(out))
+	}
+	return out
+}
+
+// schemes are the stores a binary reads secrets from: its own, or for a
+// target every store.
+func (b binary) schemes() []string {
+	if b.target {
+		return stores
+	}
+	return []string{b.provider}
+}
+
+// args are b's required flags with the secret ref, for the step to read
+// stage (targets that accept --stage; "" keeps their default).
+func (b binary) args(t *testing.T, ref, stage string) []string {
+	req := required(t, b.path)
+	over := map[string]string{"secret": ref}
+	a := argv(req, over)
+	if stage != "" && b.target && b.step != "revoke" {
+		a = append(a, "--stage", stage)
+	}
+	return a
+}

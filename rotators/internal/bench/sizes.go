@@ -1,0 +1,138 @@
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// sizes are the binaries' sizes per variant and the image's, if measured.
+type sizes struct {
+	names      []string
+	byVariant  map[string]map[string]int64 // variant key -> command -> bytes
+	image      string                      // the image measured, "" if none
+	imageNote  string                      // why not, or how
+	imageBytes int64                       // uncompressed (podman's Size)
+	imageGzip  int64                       // its layers gzipped, as a registry stores them
+}
+
+func (b *bench) sizes(ctx context.Context) (*sizes, error) {
+	names, err := commandNames(b.root)
+	if err != nil {
+		return nil, err
+	}
+	z := &sizes{byVariant: map[string]map[string]int64{}}
+	for _, v := range b.variants {
+		z.byVariant[v.key] = map[string]int64{}
+	}
+	// Only commands every build has: one added to cmd/ since the builds is left out.
+	for _, n := range names {
+		got := map[string]int64{}
+		for _, v := range b.variants {
+			if st, err := os.Stat(v.bin(n)); err == nil { // follows the multi-call links
+				got[v.key] = st.Size()
+			}
+		}
+		if len(got) < len(b.variants) {
+			continue
+		}
+		z.names = append(z.names, n)
+		for k, size := range got {
+			z.byVariant[k][n] = size
+		}
+	}
+	if b.cfg.image == "" {
+		z.imageNote = "not measured (-image \"\")"
+		return z, nil
+	}
+	if err := z.measureImage(ctx, b.cfg.image, b.tmp); err != nil {
+		z.imageNote = "not measured: " + err.Error()
+	}
+	return z, nil
+}
+
+// total is the sum over distinct files: the multi-call variant counts its
+// one binary once.
+func (z *sizes) total(v *variant) int64 {
+	if v.multi {
+		return z.byVariant[v.key]["rotation-pack"]
+	}
+	var t int64
+	for _, n := range z.names {
+		if n != "rotation-pack" {
+			t += z.byVariant[v.key][n]
+		}
+	}
+	return t
+}
+
+// measureImage reads the image's size from podman and gzips each layer of
+// `podman save` to get what a registry would store.
+func (z *sizes) measureImage(ctx context.Context, image, tmp string) error {
+	podman := []string{"--runtime", "runc", "--cgroup-manager=cgroupfs"}
+	out, err := exec.CommandContext(ctx, "podman", append(podman, "image", "inspect", "--format", "{{.Size}}", image)...).Output()
+	if err != nil {
+		return fmt.Errorf("podman image inspect %s failed (build it with `make image`)", image)
+	}
+	if z.imageBytes, err = strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err != nil {
+		return fmt.Errorf("podman size: %w", err)
+	}
+	archive := filepath.Join(tmp, "image.tar")
+	defer os.Remove(archive)
+	save := exec.CommandContext(ctx, "podman", append(podman, "save", "--format", "docker-archive", "-o", archive, image)...)
+	if out, err := save.CombinedOutput(); err != nil {
+		return fmt.Errorf("podman save: %w: %s", err, lastLine(string(out)))
+	}
+	if z.imageGzip, err = gzipLayers(archive); err != nil {
+		return err
+	}
+	z.image = image
+	z.imageNote = "podman image inspect (uncompressed); each layer of `podman save` gzipped (compressed)"
+	return nil
+}
+
+// gzipLayers sums the gzip -6 size of every layer tar in a docker-archive.
+func gzipLayers(archive string) (int64, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	var total int64
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read image archive: %w", err)
+		}
+		if !strings.HasSuffix(h.Name, ".tar") {
+			continue
+		}
+		cw := &countWriter{}
+		gz, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
+		if _, err := io.Copy(gz, tr); err != nil {
+			return 0, err
+		}
+		if err := gz.Close(); err != nil {
+			return 0, err
+		}
+		total += cw.n
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
