@@ -27,6 +27,14 @@ VERSION_VAR=github.com/kestra-rotation/rotation-pack/rotators/step.Version
 BASE_REPO=localhost/rotation-base
 
 log() { printf '==> %s\n' "$*" >&2; }
+# Family binaries (cmd/rotation-pack-<family>) and the command prefixes each runs; rotators/pack/all
+# checks that this matches the Go lists.
+FAMILIES="vault:vault aws:awssm,awsiam azkv:azkv gcpsm:gcpsm db:postgres,mysql,redis"
+family_of() { # $1 command name -> its family
+  local e
+  for e in $FAMILIES; do [[ ,${e#*:}, == *,${1%%-*},* ]] && { echo "${e%%:*}"; return; }; done
+  return 1
+}
 
 case $CONTAINER in
   podman)
@@ -51,8 +59,19 @@ for p in ${PLATFORMS//,/ }; do
 done
 for a in "${ARCHES[@]}"; do
   rm -rf "$DIST/linux-$a"; mkdir -p "$DIST/linux-$a"
-  if [[ -d $SRC_DIR/cmd/rotation-pack ]]; then
-    # One multi-call binary holding every SDK once; each command is a link to it.
+  if [[ -d $SRC_DIR/cmd/rotation-pack-vault ]]; then
+    # One multi-call binary per SDK family, each command a link to its family's binary (a step
+    # initialises only its own SDK; each SDK is held once), and the rotation-pack dispatcher.
+    log "go build ./cmd/rotation-pack ./cmd/rotation-pack-* for linux/$a (version $VERSION), linked as every cmd/ name"
+    (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
+      -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/" ./cmd/rotation-pack ./cmd/rotation-pack-*)
+    for d in "$SRC_DIR"/cmd/*/; do
+      n=$(basename "$d"); [[ $n == rotation-pack || $n == rotation-pack-* ]] && continue
+      f=$(family_of "$n") || { echo "cmd/$n: no family in FAMILIES (docker/build.sh)" >&2; exit 1; }
+      ln -s "rotation-pack-$f" "$DIST/linux-$a/$n"
+    done
+  elif [[ -d $SRC_DIR/cmd/rotation-pack ]]; then
+    # An older tree: one multi-call binary holding every SDK.
     log "go build ./cmd/rotation-pack for linux/$a (version $VERSION), linked as every cmd/ name"
     (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
       -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/rotation-pack" ./cmd/rotation-pack)

@@ -1,5 +1,6 @@
-// Command rotation-pack is every rotation step in one binary; the image
-// links each command name to it. See --help.
+// Command rotation-pack runs any rotation step: `rotation-pack CMD ARGS`
+// executes CMD found next to it (in the image, a link to CMD's family
+// binary, rotation-pack-<family>); --help lists them all.
 package main
 
 import (
@@ -8,4 +9,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/pack"
 )
 
-func main() { os.Exit(pack.Main(os.Args, os.Stdout)) }
+func main() { os.Exit(pack.Dispatch(os.Args, os.Stdout)) }

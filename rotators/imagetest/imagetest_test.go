@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
+	"github.com/kestra-rotation/rotation-pack/rotators/pack/all"
 )
 
 // env holds the servers shared by the package's tests.
@@ -98,6 +99,16 @@ func TestImageContract(t *testing.T) {
 		for _, n := range names {
 			script = append(script, fmt.Sprintf(`echo "path %[1]s=$(command -v %[1]s)"; echo "version %[1]s=$(%[1]s --version)"; %[1]s --help >/dev/null`, n))
 		}
+		// Each command is a link to its family's binary; rotation-pack lists and runs them all.
+		links := map[string]string{}
+		for _, f := range all.Families() {
+			for _, cmd := range f.Commands {
+				links[cmd.Name] = f.Name
+				script = append(script, fmt.Sprintf(`echo "link %[1]s=$(readlink /usr/local/bin/%[1]s)"`, cmd.Name))
+			}
+		}
+		script = append(script, `echo "listed=$(rotation-pack --help | sed '1,/^Commands:$/d' | grep -c .)"`,
+			`echo "version rotation-pack vault-stage=$(rotation-pack vault-stage --version)"`)
 		stdout, stderr, code := c.run(t, nil, script...)
 		if code != 0 {
 			t.Fatalf("got exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -113,6 +124,11 @@ func TestImageContract(t *testing.T) {
 			want["path "+n] = "/usr/local/bin/" + n
 			want["version "+n] = strings.TrimSpace(n + " " + im.version)
 		}
+		for n, f := range links {
+			want["link "+n] = f
+		}
+		want["listed"] = fmt.Sprint(len(links))
+		want["version rotation-pack vault-stage"] = want["version vault-stage"]
 		for k, w := range want {
 			if g := got[k]; g != w && !(im.version == "" && strings.HasPrefix(k, "version ") && strings.HasPrefix(g, w+" ")) {
 				t.Errorf("%s: got %q, want %q", k, g, w)

@@ -1,8 +1,13 @@
-// Package pack lists every command of the rotation pack, for the
-// multi-call binary the container image ships: one executable,
-// /usr/local/bin/rotation-pack, with each command name (vault-stage,
-// postgres-deploy, …) a symbolic link to it. One binary holds every SDK
-// once instead of once per command, which keeps the image small.
+// Package pack is the dispatch of the image's multi-call binaries. The
+// commands are grouped by SDK family, each family one binary,
+// cmd/rotation-pack-<family> (lists in rotators/pack/vaultfam, awsfam,
+// azkvfam, gcpsmfam and dbfam), with each command name (vault-stage,
+// postgres-deploy, …) a symbolic link to its family's binary. Each SDK is
+// still held once in the image, but a step links and initialises only its
+// own family: one binary holding every SDK initialised about 300 packages at
+// each start, three times what a single command needs (docs/benchmarks.md).
+// This package imports no store or target, so a family binary links only
+// what its list names; rotators/pack/all is the whole list, for tests.
 package pack
 
 import (
@@ -12,83 +17,64 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/awsiam"
-	"github.com/kestra-rotation/rotation-pack/rotators/awssm"
-	"github.com/kestra-rotation/rotation-pack/rotators/azkv"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
 	"github.com/kestra-rotation/rotation-pack/rotators/inventory"
-	"github.com/kestra-rotation/rotation-pack/rotators/mysql"
-	"github.com/kestra-rotation/rotation-pack/rotators/postgres"
-	"github.com/kestra-rotation/rotation-pack/rotators/redis"
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
-	"github.com/kestra-rotation/rotation-pack/rotators/vault"
 )
 
-// Name is the multi-call binary's own name.
+// Name is the dispatcher's name; a family binary is Name-<family>.
 const Name = "rotation-pack"
 
-// Commands returns every command, the same ones cmd/<name>/main.go builds.
-func Commands() []step.Command {
-	var cmds []step.Command
-	stores := []struct {
-		scheme string
-		open   step.StoreOpener
-	}{{"vault", vault.Open}, {"awssm", awssm.Open}, {"azkv", azkv.Open}, {"gcpsm", gcpsm.Open}}
-	for _, s := range stores {
-		cmds = append(cmds, step.StoreStage(s.scheme, s.open), step.StorePromote(s.scheme, s.open),
-			step.StoreRollback(s.scheme, s.open), step.StoreGet(s.scheme, s.open))
-	}
-	targets := []struct {
-		name string
-		open step.TargetOpener
-	}{{"postgres", postgres.Open}, {"mysql", mysql.Open}, {"redis", redis.Open}}
-	for _, t := range targets {
-		cmds = append(cmds, step.TargetDeploy(t.name, t.open), step.TargetValidate(t.name, t.open), step.TargetRevoke(t.name, t.open))
-	}
-	inventories := []struct {
-		scheme string
-		open   inventory.Opener
-	}{{"vault", vault.OpenInventory}, {"awssm", awssm.OpenInventory}, {"gcpsm", gcpsm.OpenInventory}, {"azkv", azkv.OpenInventory}}
-	for _, i := range inventories {
-		cmds = append(cmds, inventory.Command(i.scheme, i.open))
-	}
-	return append(cmds, awsiam.Deploy(), step.TargetValidate("awsiam", awsiam.OpenTarget), awsiam.Revoke())
+// Family is one multi-call binary: its name and the commands it runs.
+type Family struct {
+	Name     string
+	Commands []step.Command
 }
 
-// Main runs the command named by the name it was started under (a symbolic
-// link), or by its first argument when started as rotation-pack itself.
-func Main(args []string, stdout io.Writer) int {
+// StoreCommands are a store's steps, its secret-reading helper and its inventory.
+func StoreCommands(scheme string, open step.StoreOpener, inv inventory.Opener) []step.Command {
+	return []step.Command{step.StoreStage(scheme, open), step.StorePromote(scheme, open),
+		step.StoreRollback(scheme, open), step.StoreGet(scheme, open), inventory.Command(scheme, inv)}
+}
+
+// TargetCommands are a target's deploy, validate and revoke steps.
+func TargetCommands(name string, open step.TargetOpener) []step.Command {
+	return []step.Command{step.TargetDeploy(name, open), step.TargetValidate(name, open), step.TargetRevoke(name, open)}
+}
+
+// Main runs the command of f named by the name it was started under (a
+// symbolic link), or by its first argument when started as f.Name itself.
+func Main(f Family, args []string, stdout io.Writer) int {
 	byName := map[string]step.Command{}
-	for _, c := range Commands() {
+	for _, c := range f.Commands {
 		byName[c.Name] = c
 	}
 	name, rest := filepath.Base(args[0]), args[1:]
-	if name == Name {
+	if name == f.Name {
 		if len(rest) == 0 || rest[0] == "--help" || rest[0] == "-h" {
-			return list(stdout, byName)
+			return list(stdout, f.Name, byName)
 		}
 		if rest[0] == "--version" {
-			fmt.Fprintf(stdout, "%s %s\n", Name, step.Version)
+			fmt.Fprintf(stdout, "%s %s\n", f.Name, step.Version)
 			return core.ExitOK
 		}
 		name, rest = rest[0], rest[1:]
 	}
 	c, ok := byName[name]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "error: %s: no such command (run %s --help for the list)\n", name, Name)
+		fmt.Fprintf(os.Stderr, "error: %s: no such command in %s (run %s --help for the list)\n", name, f.Name, f.Name)
 		return core.ExitUsage
 	}
 	return step.Main(c, rest)
 }
 
-func list(w io.Writer, byName map[string]step.Command) int {
+func list(w io.Writer, self string, byName map[string]step.Command) int {
 	names := make([]string, 0, len(byName))
 	for n := range byName {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "%s - every rotation step in one binary; each name below is also a link to it.\n\nUsage:\n  %s COMMAND [flags]   or   COMMAND [flags]\n\nCommands:\n", Name, Name)
+	fmt.Fprintf(w, "%s - rotation steps in one binary; each name below is also a link to it.\n\nUsage:\n  %s COMMAND [flags]   or   COMMAND [flags]\n\n%s\n", self, self, commandsHeading)
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-18s %s\n", n, byName[n].Summary)
 	}

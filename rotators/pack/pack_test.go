@@ -1,59 +1,176 @@
-package pack
+package pack_test
 
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/pack"
+	"github.com/kestra-rotation/rotation-pack/rotators/pack/all"
 )
 
-// TestEveryCommandIsPacked: the multi-call binary offers exactly the
-// commands of cmd/, so the image's links match what `go build ./cmd/...` makes.
-func TestEveryCommandIsPacked(t *testing.T) {
+const module = "github.com/kestra-rotation/rotation-pack/"
+
+// cmdDirs splits cmd/ into the commands and the family binaries' names.
+func cmdDirs(t *testing.T) (cmds, fams []string) {
+	t.Helper()
 	dirs, err := os.ReadDir(filepath.Join("..", "..", "cmd"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []string
 	for _, d := range dirs {
-		if d.IsDir() && d.Name() != Name {
-			want = append(want, d.Name())
+		switch n := d.Name(); {
+		case !d.IsDir() || n == pack.Name:
+		case strings.HasPrefix(n, pack.Name+"-"):
+			fams = append(fams, n)
+		default:
+			cmds = append(cmds, n)
 		}
 	}
-	var got []string
-	for _, c := range Commands() {
-		got = append(got, c.Name)
+	return cmds, fams
+}
+
+// TestEveryCommandInOneFamily: the family binaries together offer exactly the
+// commands of cmd/, each in one family, every command of a store or target
+// in the same family, and each family is a cmd/ directory of its own.
+func TestEveryCommandInOneFamily(t *testing.T) {
+	wantCmds, wantFams := cmdDirs(t)
+	familyOf, prefixFamily := map[string]string{}, map[string]string{}
+	var gotFams []string
+	for _, f := range all.Families() {
+		gotFams = append(gotFams, f.Name)
+		for _, c := range f.Commands {
+			if prev, dup := familyOf[c.Name]; dup {
+				t.Errorf("%s is in %s and in %s, want one family", c.Name, prev, f.Name)
+			}
+			familyOf[c.Name] = f.Name
+			prefix, _, _ := strings.Cut(c.Name, "-")
+			if prev, ok := prefixFamily[prefix]; ok && prev != f.Name {
+				t.Errorf("%s-* commands are in %s and %s, want one family", prefix, prev, f.Name)
+			}
+			prefixFamily[prefix] = f.Name
+		}
 	}
-	sort.Strings(want)
-	sort.Strings(got)
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("packed commands:\n got %v\nwant %v (the directories of cmd/)", got, want)
+	got := make([]string, 0, len(familyOf))
+	for n := range familyOf {
+		got = append(got, n)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want []string
+	}{{"commands", got, wantCmds}, {"families", gotFams, wantFams}} {
+		sort.Strings(c.got)
+		sort.Strings(c.want)
+		if strings.Join(c.got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s:\n got %v\nwant %v (the directories of cmd/)", c.what, c.got, c.want)
+		}
 	}
 }
 
-func TestDispatch(t *testing.T) {
+// TestBuildScriptFamilies: docker/build.sh links each command to the family
+// binary whose Go list holds it.
+func TestBuildScriptFamilies(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "..", "docker", "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^FAMILIES="([^"]*)"`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal(`docker/build.sh: no FAMILIES="family:prefix,... ..." line`)
+	}
+	scriptFamily := map[string]string{} // prefix -> family binary
+	for _, e := range strings.Fields(string(m[1])) {
+		fam, prefixes, _ := strings.Cut(e, ":")
+		for _, p := range strings.Split(prefixes, ",") {
+			if prev, dup := scriptFamily[p]; dup {
+				t.Errorf("docker/build.sh: prefix %s is in %s and %s, want one family", p, prev, pack.Name+"-"+fam)
+			}
+			scriptFamily[p] = pack.Name + "-" + fam
+		}
+	}
+	for _, f := range all.Families() {
+		for _, c := range f.Commands {
+			prefix, _, _ := strings.Cut(c.Name, "-")
+			if got := scriptFamily[prefix]; got != f.Name {
+				t.Errorf("docker/build.sh links %s to %q, want %q", c.Name, got, f.Name)
+			}
+		}
+	}
+}
+
+// TestFamilyImports: the dispatch links no store or target, and each family
+// binary only its own, which is the point of the split.
+func TestFamilyImports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	providers := []string{"vault", "awssm", "azkv", "gcpsm", "awsiam", "postgres", "mysql", "redis"}
+	want := map[string]string{"./rotators/pack": "", "./cmd/rotation-pack": ""}
+	for _, f := range all.Families() {
+		seen := map[string]bool{}
+		for _, c := range f.Commands {
+			prefix, _, _ := strings.Cut(c.Name, "-")
+			seen[prefix] = true
+		}
+		var ps []string
+		for _, p := range providers {
+			if seen[p] {
+				ps = append(ps, p)
+			}
+		}
+		want["./cmd/"+f.Name] = strings.Join(ps, " ")
+	}
+	for pkg, w := range want {
+		cmd := exec.Command("go", "list", "-deps", pkg)
+		cmd.Dir = filepath.Join("..", "..")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := map[string]bool{}
+		for _, l := range strings.Fields(string(out)) {
+			deps[strings.TrimPrefix(l, module+"rotators/")] = true
+		}
+		var got []string
+		for _, p := range providers {
+			if deps[p] {
+				got = append(got, p)
+			}
+		}
+		if strings.Join(got, " ") != w {
+			t.Errorf("%s links providers %v, want %q", pkg, got, w)
+		}
+	}
+}
+
+func TestFamilyMain(t *testing.T) {
+	vault := all.Families()[0]
 	tests := []struct {
 		args     []string
 		wantCode int
-		wantOut  string
+		wantOut  string // on the writer: the listing and the family's version only
 	}{
-		{[]string{"/usr/local/bin/rotation-pack"}, 0, "vault-stage"},
-		{[]string{"rotation-pack", "--version"}, 0, "rotation-pack dev"},
-		{[]string{"/usr/local/bin/vault-stage", "--version"}, 0, "vault-stage dev"},
-		{[]string{"rotation-pack", "postgres-deploy", "--version"}, 0, "postgres-deploy dev"},
-		{[]string{"rotation-pack", "nosuch"}, 2, ""},
+		{[]string{"/usr/local/bin/rotation-pack-vault"}, 0, "vault-stage"},
+		{[]string{"rotation-pack-vault", "--help"}, 0, "vault-inventory"},
+		{[]string{"rotation-pack-vault", "--version"}, 0, "rotation-pack-vault dev"},
+		{[]string{"/usr/local/bin/vault-stage", "--version"}, 0, ""},
+		{[]string{"rotation-pack-vault", "vault-get", "--version"}, 0, ""},
+		{[]string{"rotation-pack-vault", "postgres-deploy", "--version"}, 2, ""},
+		{[]string{"/usr/local/bin/awssm-stage", "--version"}, 2, ""},
+		{[]string{"rotation-pack-vault", "nosuch"}, 2, ""},
 	}
 	for _, tc := range tests {
 		var out bytes.Buffer
-		// step.Main writes to the process's stdout; only the listing and the
-		// version of rotation-pack itself go to the writer given here.
-		code := Main(tc.args, &out)
+		code := pack.Main(vault, tc.args, &out)
 		if code != tc.wantCode {
 			t.Errorf("Main(%v) = %d, want %d", tc.args, code, tc.wantCode)
 		}
-		if filepath.Base(tc.args[0]) == Name && tc.wantOut != "" && len(tc.args) < 3 && !strings.Contains(out.String(), tc.wantOut) {
+		if !strings.Contains(out.String(), tc.wantOut) {
 			t.Errorf("Main(%v) printed %q, want it to contain %q", tc.args, out.String(), tc.wantOut)
 		}
 	}

@@ -67,7 +67,7 @@ func TestQuickRun(t *testing.T) {
 		t.Skip("starts OpenBao, PostgreSQL, moto and Redis")
 	}
 	cfg, err := parseFlags([]string{"-runs", "1", "-rotations", "1", "-redis-users", "1", "-pg-roles", "1",
-		"-parallel", "1", "-image", "", "-out", "", "-variants", "multi"})
+		"-parallel", "1", "-image", "", "-out", "", "-variants", "multi,onebin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +86,8 @@ func TestQuickRun(t *testing.T) {
 		"| `vault-stage` |", "| `postgres-revoke` |",
 		"`bao write -f database/rotate-role/bench`", "guide's shell flow", "## Fleet throughput",
 		"| Redis ACL users | 1 | 1 |", "| PostgreSQL roles | 1 | 1 |", "## Sizes", "| fleet without errors | 0 errors | yes |",
+		"split into one per SDK family", "Files of multi (each command is a link to one): `rotation-pack` ", "`rotation-pack-vault` ",
+		"| onebin `awsiam-deploy` |",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)

@@ -20,22 +20,25 @@ type initCost struct {
 	top      []string      // the costliest packages of one run
 }
 
-// initCosts traces `vault-get --version` of each build.
+// initCosts traces `vault-get --version` and `awsiam-deploy --version` of
+// each build: the Vault and the AWS families.
 func (b *bench) initCosts(ctx context.Context) ([]initCost, error) {
 	var out []initCost
-	for _, v := range b.variants {
-		c := initCost{binary: v.key + " `vault-get`"}
-		var sums []time.Duration
-		for range b.cfg.runs {
-			n, sum, top, err := traceInit(ctx, v.bin("vault-get"))
-			if err != nil {
-				return nil, err
+	for _, name := range []string{"vault-get", "awsiam-deploy"} {
+		for _, v := range b.variants {
+			c := initCost{binary: v.key + " `" + name + "`"}
+			var sums []time.Duration
+			for range b.cfg.runs {
+				n, sum, top, err := traceInit(ctx, v.bin(name))
+				if err != nil {
+					return nil, err
+				}
+				c.packages, c.top = n, top
+				sums = append(sums, sum)
 			}
-			c.packages, c.top = n, top
-			sums = append(sums, sum)
+			c.clock = median(sums)
+			out = append(out, c)
 		}
-		c.clock = median(sums)
-		out = append(out, c)
 	}
 	return out, nil
 }

@@ -5,8 +5,9 @@
 //	go run ./rotators/internal/bench            (or: make bench)
 //	go run ./rotators/internal/bench -quick     (smaller counts, about a minute)
 //
-// It builds the binaries three ways (the image's multi-call binary, one
-// binary per command, and the old unstripped per-command build), starts
+// It builds the binaries four ways (the image's multi-call binary per SDK
+// family, the one multi-call binary the image shipped before, one binary
+// per command, and the old unstripped per-command build), starts
 // OpenBao, PostgreSQL, moto and Redis on loopback ports (testsrv), and
 // measures medians over repeated runs: the cost of one step process
 // against the bao and aws CLIs, whole rotations against OpenBao's
@@ -66,7 +67,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.image, "image", "localhost/rotation-pack:dev", `image to measure with podman ("" to skip; build it with make image)`)
 	fs.StringVar(&c.out, "out", "docs/benchmarks.md", `markdown report to write, relative to the module root ("" for stdout only)`)
 	sec := fs.String("sections", strings.Join(allSections, ","), "sections to run")
-	vars := fs.String("variants", "multi,percmd,before", "builds to measure: multi (image), percmd (dist/bin), before (unstripped)")
+	vars := fs.String("variants", "multi,onebin,percmd,before", "builds to measure: multi (image: family binaries), onebin (one multi-call binary), percmd (dist/bin), before (unstripped)")
 	fs.StringVar(&c.oldSrc, "old-src", "", "also build the image's binary from this source tree (e.g. git archive HEAD) as variant old")
 	if err := fs.Parse(args); err != nil {
 		return c, err

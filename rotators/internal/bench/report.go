@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -164,9 +165,9 @@ func renderSizes(w *strings.Builder, z *sizes, vs []*variant) {
 	p("| build | files | total |")
 	p("|---|---|---|")
 	for _, v := range vs {
-		files := len(z.names) - 1
+		files := len(z.names)
 		if v.multi {
-			files = 1
+			files = len(z.files[v.key])
 		}
 		p("| %s: %s | %d | %s |", v.key, v.title, files, mb(z.total(v)))
 	}
@@ -184,7 +185,13 @@ func renderSizes(w *strings.Builder, z *sizes, vs []*variant) {
 		p("Image sizes: %s.", z.imageNote)
 	}
 	p("")
-	p("Per binary (bytes of each file; the multi-call build has one file, %s):", mb(z.byVariant["multi"]["rotation-pack"]))
+	for _, v := range vs {
+		if v.multi {
+			p("Files of %s (each command is a link to one): %s.", v.key, fileList(z.files[v.key]))
+			p("")
+		}
+	}
+	p("Per binary (bytes of each file):")
 	p("")
 	head, sep := "| command |", "|---|"
 	var per []*variant
@@ -198,9 +205,6 @@ func renderSizes(w *strings.Builder, z *sizes, vs []*variant) {
 	p("%s", head)
 	p("%s", sep)
 	for _, n := range z.names {
-		if n == "rotation-pack" {
-			continue
-		}
 		line := "| " + n + " |"
 		for _, v := range per {
 			line += " " + mb(z.byVariant[v.key][n]) + " |"
@@ -209,11 +213,26 @@ func renderSizes(w *strings.Builder, z *sizes, vs []*variant) {
 	}
 }
 
+// fileList is "name size, ..." in name order.
+func fileList(files map[string]int64) string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("`%s` %s", n, mb(files[n])))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func renderInits(w *strings.Builder, cs []initCost) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	p("")
-	p("Start-up work before `main` (`GODEBUG=inittrace=1`, `vault-get --version`, median of the summed")
-	p("init clock times): the multi-call binary initialises every SDK it links, whichever command runs.")
+	p("Start-up work before `main` (`GODEBUG=inittrace=1`, `--version`, median of the summed init clock")
+	p("times): a multi-call binary initialises every SDK it links, whichever command runs; a family")
+	p("binary (multi) links one SDK family, the onebin build every SDK.")
 	p("")
 	p("| build | packages initialised | init time | costliest packages (one run) |")
 	p("|---|---|---|---|")

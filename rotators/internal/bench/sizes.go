@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 type sizes struct {
 	names      []string
 	byVariant  map[string]map[string]int64 // variant key -> command -> bytes
+	files      map[string]map[string]int64 // multi-call variant key -> binary (not link) -> bytes
 	image      string                      // the image measured, "" if none
 	imageNote  string                      // why not, or how
 	imageBytes int64                       // uncompressed (podman's Size)
@@ -28,9 +30,14 @@ func (b *bench) sizes(ctx context.Context) (*sizes, error) {
 	if err != nil {
 		return nil, err
 	}
-	z := &sizes{byVariant: map[string]map[string]int64{}}
+	z := &sizes{byVariant: map[string]map[string]int64{}, files: map[string]map[string]int64{}}
 	for _, v := range b.variants {
 		z.byVariant[v.key] = map[string]int64{}
+		if v.multi {
+			if z.files[v.key], err = regularFiles(v.dir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// Only commands every build has: one added to cmd/ since the builds is left out.
 	for _, n := range names {
@@ -58,19 +65,39 @@ func (b *bench) sizes(ctx context.Context) (*sizes, error) {
 	return z, nil
 }
 
-// total is the sum over distinct files: the multi-call variant counts its
-// one binary once.
+// total is the sum over distinct files: a multi-call variant counts each
+// of its binaries once, not once per link.
 func (z *sizes) total(v *variant) int64 {
-	if v.multi {
-		return z.byVariant[v.key]["rotation-pack"]
-	}
 	var t int64
-	for _, n := range z.names {
-		if n != "rotation-pack" {
-			t += z.byVariant[v.key][n]
+	if v.multi {
+		for _, size := range z.files[v.key] {
+			t += size
 		}
+		return t
+	}
+	for _, n := range z.names {
+		t += z.byVariant[v.key][n]
 	}
 	return t
+}
+
+// regularFiles are the binaries in dir with their sizes, links left out.
+func regularFiles(dir string) (map[string]int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]int64{}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			info, err := e.Info()
+			if err != nil {
+				return nil, err
+			}
+			files[e.Name()] = info.Size()
+		}
+	}
+	return files, nil
 }
 
 // measureImage reads the image's size from podman and gzips each layer of
@@ -98,7 +125,8 @@ func (z *sizes) measureImage(ctx context.Context, image, tmp string) error {
 	return nil
 }
 
-// gzipLayers sums the gzip -6 size of every layer tar in a docker-archive.
+// gzipLayers sums the gzip -6 size of every distinct layer tar in a
+// docker-archive (podman 4.3 writes each layer twice, under two names).
 func gzipLayers(archive string) (int64, error) {
 	f, err := os.Open(archive)
 	if err != nil {
@@ -107,6 +135,7 @@ func gzipLayers(archive string) (int64, error) {
 	defer f.Close()
 	tr := tar.NewReader(f)
 	var total int64
+	seen := map[[sha256.Size]byte]bool{}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -118,15 +147,18 @@ func gzipLayers(archive string) (int64, error) {
 		if !strings.HasSuffix(h.Name, ".tar") {
 			continue
 		}
-		cw := &countWriter{}
+		cw, sum := &countWriter{}, sha256.New()
 		gz, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
-		if _, err := io.Copy(gz, tr); err != nil {
+		if _, err := io.Copy(io.MultiWriter(gz, sum), tr); err != nil {
 			return 0, err
 		}
 		if err := gz.Close(); err != nil {
 			return 0, err
 		}
-		total += cw.n
+		if key := [sha256.Size]byte(sum.Sum(nil)); !seen[key] {
+			seen[key] = true
+			total += cw.n
+		}
 	}
 }
 
