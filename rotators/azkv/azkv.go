@@ -38,7 +38,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,8 +113,10 @@ func Open(context.Context) (core.Store, error) {
 	}
 	newClient := func(vaultURL string) (kv, error) {
 		u, _ := url.Parse(vaultURL) // checked in vaultURL
+		// Key Vault's challenge names https://vault.azure.net, which a loopback
+		// test server cannot match, so the check is skipped only there.
 		return azsecrets.NewClient(vaultURL, credential{cred}, &azsecrets.ClientOptions{ClientOptions: opts,
-			DisableChallengeResourceVerification: isLoopback(u.Hostname())})
+			DisableChallengeResourceVerification: core.IsLoopback(u.Hostname())})
 	}
 	return &Store{urlTemplate: tmpl, newClient: newClient, clients: map[string]kv{}}, nil
 }
@@ -138,13 +139,6 @@ func httpClient(caFile string) (*http.Client, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return &http.Client{Transport: tr}, nil
-}
-
-// isLoopback: Key Vault's challenge names https://vault.azure.net, which a
-// loopback test server cannot match, so the check is skipped only there.
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // Name rules: vault names of 3 to 24 characters, secret names of up to 127.

@@ -47,7 +47,7 @@ func ExitCode(err error) int {
 		return ExitConflict
 	case errors.Is(err, ErrRejected):
 		return ExitRejected
-	case errors.Is(err, ErrUsage), errors.Is(err, ErrNotFound), errors.Is(err, ErrDenied), isCertificateError(err):
+	case errors.Is(err, ErrUsage), errors.Is(err, ErrNotFound), errors.Is(err, ErrDenied), IsCertificateError(err):
 		return ExitUsage
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
 		return ExitUnavailable
@@ -71,12 +71,13 @@ func ErrorForExit(code int) error {
 	return errors.New("internal error")
 }
 
-// isCertificateError reports a server certificate that failed verification:
+// IsCertificateError reports a server certificate that failed verification:
 // retrying cannot help, the trusted CAs (VAULT_CACERT, AWS_CA_BUNDLE,
-// AZKV_CA_CERT, SSL_CERT_FILE, ...) or the address must change, so it is a
-// configuration error (exit 2) even where a provider classed it as
-// unavailable. Some SDKs flatten the error to text, hence the last test.
-func isCertificateError(err error) bool {
+// AZKV_CA_CERT, PGSSLROOTCERT, MYSQL_CA_CERT, SSL_CERT_FILE, ...) or the
+// address must change, so it is a configuration error (exit 2) even where a
+// provider classed it as unavailable. Some SDKs flatten the error to text,
+// hence the last test.
+func IsCertificateError(err error) bool {
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError

@@ -114,19 +114,11 @@ func clientOptions(endpoint string) ([]option.ClientOption, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %s=%q: want host:port", core.ErrUsage, EndpointEnv, endpoint)
 	}
-	if !isLoopback(host) {
+	if !core.IsLoopback(host) {
 		return []option.ClientOption{option.WithEndpoint(endpoint)}, endpoint, nil
 	}
 	return []option.ClientOption{option.WithEndpoint(endpoint), option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))}, endpoint + " (loopback, no TLS)", nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Name rules: project ids of up to 63 characters, secret ids of up to 255.

@@ -4,8 +4,10 @@
 // Accounts are 'user'@'host': the user is the secret's username, the host
 // its account_host field, else --account-host, else '%'. Connections come
 // from the secret's RDS-shaped JSON (host, port, dbname, username, password,
-// and optionally tls: true, false, skip-verify or preferred, the default),
-// with MYSQL_HOST and MYSQL_TCP_PORT filling in what it leaves out.
+// and optionally tls: true, false, skip-verify or preferred), with
+// MYSQL_HOST and MYSQL_TCP_PORT filling in what it leaves out. tls defaults
+// to true (verified) for a host not on loopback and to preferred on
+// loopback; MYSQL_CA_CERT names a private CA.
 //
 // Strategies: single and alternate on both servers; dual (ALTER USER ...
 // RETAIN CURRENT PASSWORD at deploy, DISCARD OLD PASSWORD at revoke) on
@@ -46,7 +48,8 @@ const (
 // Target is the MySQL/MariaDB target. It holds no connection between calls.
 type Target struct{}
 
-// Open returns the target; it reads MYSQL_HOST and MYSQL_TCP_PORT when it connects.
+// Open returns the target; it reads MYSQL_HOST, MYSQL_TCP_PORT and
+// MYSQL_CA_CERT when it connects.
 func Open(context.Context) (core.Target, error) { return Target{}, nil }
 
 // Describe names the account and endpoint, never the password.
@@ -151,9 +154,8 @@ func config(creds core.Value) (*mysql.Config, error) {
 	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = user, pw, "tcp", net.JoinHostPort(host, port), creds.Text("dbname")
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = connectTimeout, ioTimeout, ioTimeout
 	cfg.Logger = log.New(discard{}, "", 0) // the driver would print to stderr
-	cfg.TLSConfig = "preferred"
-	if t := creds.Text("tls"); t != "" {
-		cfg.TLSConfig = t
+	if err := setTLS(cfg, tlsMode(creds, host), host); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -168,9 +170,13 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func classify(err error) error {
 	var me *mysql.MySQLError
 	var ne net.Error
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
+	}
+	if tlsErr := classifyTLS(err); tlsErr != nil {
+		return tlsErr
+	}
+	switch {
 	case errors.As(err, &me):
 		return classifyServer(me)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne), errors.Is(err, mysql.ErrInvalidConn):

@@ -2,9 +2,11 @@
 // role passwords through github.com/jackc/pgx/v5.
 //
 // Connections come from the secret's RDS-shaped JSON (host, port, dbname,
-// username, password) with libpq's PG* environment variables (PGHOST,
-// PGPORT, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT) filling in
-// what the secret leaves out. Passwords are sent to the server as SCRAM-SHA-256
+// username, password, sslmode) with libpq's PG* environment variables
+// (PGHOST, PGPORT, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT)
+// filling in what the secret leaves out. Unlike libpq, sslmode defaults to
+// verify-full for a host not on loopback (prefer on loopback); a private CA
+// is named in PGSSLROOTCERT. Passwords are sent to the server as SCRAM-SHA-256
 // verifiers computed here, so the clear password never appears in a statement
 // or in the server's statement log.
 package postgres
@@ -56,10 +58,13 @@ func connect(ctx context.Context, creds core.Value) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("%w: secret has no password field", core.ErrUsage)
 	}
 	kv := []string{"user=" + quoteDSN(user), "password=" + quoteDSN(pw)}
-	for _, f := range []struct{ key, field string }{{"host", "host"}, {"port", "port"}, {"dbname", "dbname"}, {"sslmode", "sslmode"}} {
-		if v := creds.Text(f.field); v != "" {
-			kv = append(kv, f.key+"="+quoteDSN(v))
+	for _, f := range []string{"host", "port", "dbname"} {
+		if v := creds.Text(f); v != "" {
+			kv = append(kv, f+"="+quoteDSN(v))
 		}
+	}
+	if m := sslMode(creds); m != "" {
+		kv = append(kv, "sslmode="+quoteDSN(m))
 	}
 	cfg, err := pgx.ParseConfig(strings.Join(kv, " "))
 	if err != nil {
@@ -93,6 +98,11 @@ func quoteDSN(s string) string {
 func classify(err error) error {
 	var pgErr *pgconn.PgError
 	var ne net.Error
+	// With sslmode prefer, pgx also reports the refused TLS attempt that
+	// came before a server's answer: the server's answer decides.
+	if tlsErr := classifyTLS(err); tlsErr != nil && !errors.As(err, &pgErr) {
+		return tlsErr
+	}
 	switch {
 	case errors.As(err, &pgErr):
 		switch {

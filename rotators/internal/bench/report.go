@@ -179,7 +179,7 @@ func renderSizes(w *strings.Builder, z *sizes, vs []*variant) {
 	} else {
 		p("| `rotation-pack` | %s | |", z.imageNote)
 	}
-	p("| `amazon/aws-cli` (official AWS CLI image) | not measured: cannot be pulled here | not found by the search available here: see hub.docker.com/r/amazon/aws-cli/tags |")
+	p("| `amazon/aws-cli` (official AWS CLI image) | cannot be pulled here; more than the AWS CLI's own files: %s (%s, without Python or an OS) | not measured |", mb(z.awsFloor), z.awsNote)
 	if z.image != "" {
 		p("")
 		p("Image sizes: %s.", z.imageNote)

@@ -23,6 +23,8 @@ type sizes struct {
 	imageNote  string                      // why not, or how
 	imageBytes int64                       // uncompressed (podman's Size)
 	imageGzip  int64                       // its layers gzipped, as a registry stores them
+	awsFloor   int64                       // bytes of the AWS CLI's own files (Debian awscli), 0 if unknown
+	awsNote    string                      // its version, or why it is unknown
 }
 
 func (b *bench) sizes(ctx context.Context) (*sizes, error) {
@@ -55,6 +57,7 @@ func (b *bench) sizes(ctx context.Context) (*sizes, error) {
 			z.byVariant[k][n] = size
 		}
 	}
+	z.awsFloor, z.awsNote = awsCLIFloor(ctx)
 	if b.cfg.image == "" {
 		z.imageNote = "not measured (-image \"\")"
 		return z, nil
@@ -167,4 +170,24 @@ type countWriter struct{ n int64 }
 func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	return len(p), nil
+}
+
+// awsCLIFloor sums the regular files of Debian's awscli package (the AWS CLI
+// v2 the bench runs): its own code and data, without the Python runtime and
+// libraries it needs nor an OS. The official amazon/aws-cli image, which
+// cannot be pulled here, holds all of that and more (its own Python and an
+// Amazon Linux base), so this is a lower bound of its uncompressed size.
+func awsCLIFloor(ctx context.Context) (int64, string) {
+	out, err := exec.CommandContext(ctx, "dpkg", "-L", "awscli").Output()
+	if err != nil {
+		return 0, "Debian's awscli not installed (scripts/install-deps.sh --bench)"
+	}
+	var total int64
+	for _, path := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
+			total += st.Size()
+		}
+	}
+	ver, _ := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Version}", "awscli").Output()
+	return total, "Debian awscli " + string(ver)
 }

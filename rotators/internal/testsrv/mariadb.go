@@ -25,6 +25,7 @@ type MariaDB struct {
 	AdminUser     string // root
 	AdminPassword string // random
 	GeneralLog    string // path of the general query log
+	CAFile        string // StartMariaDBTLS only: the CA that signed the server's certificate
 
 	process
 }
@@ -58,7 +59,14 @@ func fileExists(p string) bool {
 // mariadbd on a free loopback port; as root, both run as the mysql OS user
 // (the temp dir is made 0755 so that user can traverse it). ctx bounds the
 // startup only; the server runs until Stop.
-func StartMariaDB(ctx context.Context) (m *MariaDB, err error) {
+func StartMariaDB(ctx context.Context) (*MariaDB, error) { return startMariaDB(ctx, false) }
+
+// StartMariaDBTLS is StartMariaDB with TLS on, with a certificate for the
+// loopback names signed by a throw-away CA, whose PEM file is m.CAFile.
+// Clients may still connect without TLS.
+func StartMariaDBTLS(ctx context.Context) (*MariaDB, error) { return startMariaDB(ctx, true) }
+
+func startMariaDB(ctx context.Context, withTLS bool) (m *MariaDB, err error) {
 	server, err := mariadbBinary("mariadbd")
 	if err != nil {
 		return nil, fmt.Errorf("start mariadb: %w", err)
@@ -96,10 +104,19 @@ func StartMariaDB(ctx context.Context) (m *MariaDB, err error) {
 	if err := installDB(ctx, installer, dir, data, cred); err != nil {
 		return m, err
 	}
-	cmd := exec.Command(server, "--no-defaults", "--datadir="+data,
-		"--socket="+filepath.Join(run, "sock"), "--pid-file="+filepath.Join(run, "pid"), "--port="+strconv.Itoa(port),
+	args := []string{"--no-defaults", "--datadir=" + data,
+		"--socket=" + filepath.Join(run, "sock"), "--pid-file=" + filepath.Join(run, "pid"), "--port=" + strconv.Itoa(port),
 		"--bind-address=127.0.0.1", "--skip-name-resolve", "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0",
-		"--innodb-buffer-pool-size=64M", "--general-log=1", "--general-log-file="+m.GeneralLog, "--max-connections=500")
+		"--innodb-buffer-pool-size=64M", "--general-log=1", "--general-log-file=" + m.GeneralLog, "--max-connections=500"}
+	if withTLS {
+		st, err := writeServerTLS(run, cred)
+		if err != nil {
+			return m, err
+		}
+		m.CAFile = st.caFile
+		args = append(args, "--ssl-cert="+st.certFile, "--ssl-key="+st.keyFile)
+	}
+	cmd := exec.Command(server, args...)
 	cmd.Dir = dir
 	if m.proc, err = startProc(cmd, filepath.Join(dir, "mariadb.log"), cred); err != nil {
 		return m, err

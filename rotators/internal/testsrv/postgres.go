@@ -24,6 +24,7 @@ type Postgres struct {
 	Port          int
 	AdminUser     string // superuser, "postgres"
 	AdminPassword string // random
+	CAFile        string // StartPostgresTLS only: the CA that signed the server's certificate
 
 	process
 }
@@ -44,7 +45,14 @@ func PGBin() string {
 // loopback port, then waits until the admin user can connect. initdb and
 // postgres refuse to run as root, so as root they run as the "postgres" OS
 // user. ctx bounds the startup only; the server runs until Stop.
-func StartPostgres(ctx context.Context) (p *Postgres, err error) {
+func StartPostgres(ctx context.Context) (*Postgres, error) { return startPostgres(ctx, false) }
+
+// StartPostgresTLS is StartPostgres with ssl=on and a certificate for the
+// loopback names signed by a throw-away CA, whose PEM file is p.CAFile.
+// Clients may still connect without TLS.
+func StartPostgresTLS(ctx context.Context) (*Postgres, error) { return startPostgres(ctx, true) }
+
+func startPostgres(ctx context.Context, withTLS bool) (p *Postgres, err error) {
 	bin := PGBin()
 	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
 		return nil, fmt.Errorf("start postgres: initdb not found (set ROTATE_TEST_PGBIN or run scripts/install-deps.sh): %w", err)
@@ -83,9 +91,18 @@ func StartPostgres(ctx context.Context) (p *Postgres, err error) {
 		return p, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
 	_ = os.Remove(pwfile)
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", sock,
+	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", sock,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off")
+		"-c", "full_page_writes=off"}
+	if withTLS {
+		st, err := writeServerTLS(dir, cred)
+		if err != nil {
+			return p, err
+		}
+		p.CAFile = st.caFile
+		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+st.certFile, "-c", "ssl_key_file="+st.keyFile)
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Dir = dir
 	if p.proc, err = startProc(cmd, filepath.Join(dir, "postgres.log"), cred); err != nil {
 		return p, err
