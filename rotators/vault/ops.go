@@ -105,9 +105,7 @@ func (s *Store) readPending(ctx context.Context, k kv, p paths) (envelope, core.
 	if err := json.Unmarshal(b, &env); err != nil || env.Rotation == "" || env.Value.IsZero() {
 		return envelope{}, core.Version{}, fmt.Errorf("%w: PENDING entry %s/%s was not written by this pack", core.ErrUsage, p.mount, p.pending)
 	}
-	v := core.Version{Value: env.Value, ID: "pending-" + strconv.Itoa(sec.VersionMetadata.Version), Rotation: env.Rotation,
-		Strategy: core.Strategy(env.Strategy), Base: env.Base, Created: env.StagedAt}
-	return env, v, nil
+	return env, pendingVersion(env, sec.VersionMetadata.Version), nil
 }
 
 // PutPending creates the PENDING entry with cas=0: of two racing stages one
@@ -123,7 +121,8 @@ func (s *Store) PutPending(ctx context.Context, ref core.Ref, req core.PutReques
 	if err != nil {
 		return core.Version{}, err
 	}
-	if _, err := k.Put(ctx, p.pending, data, api.WithCheckAndSet(0)); err != nil {
+	written, err := k.Put(ctx, p.pending, data, api.WithCheckAndSet(0))
+	if err != nil {
 		err = classify(err)
 		if _, v, rerr := s.readPending(ctx, k, p); rerr == nil && v.Rotation == req.Rotation {
 			return v, nil
@@ -132,8 +131,14 @@ func (s *Store) PutPending(ctx context.Context, ref core.Ref, req core.PutReques
 		}
 		return core.Version{}, err
 	}
-	_, v, err := s.readPending(ctx, k, p)
-	return v, err
+	// What was written is known: no read back (one round trip fewer).
+	return pendingVersion(env, written.VersionMetadata.Version), nil
+}
+
+// pendingVersion is the Version of a PENDING envelope stored as version n.
+func pendingVersion(env envelope, n int) core.Version {
+	return core.Version{Value: env.Value, ID: "pending-" + strconv.Itoa(n), Rotation: env.Rotation,
+		Strategy: core.Strategy(env.Strategy), Base: env.Base, Created: env.StagedAt}
 }
 
 func toMap(x any) (map[string]interface{}, error) {

@@ -43,17 +43,16 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 		return core.Version{}, false, classify(err)
 	}
 	prevMeta := latest.CustomMetadata
-	newVersion := latest.VersionMetadata.Version
+	newVersion, created := latest.VersionMetadata.Version, latest.VersionMetadata.CreatedTime
 	switch cur, _ := fromSecret(latest, mdRotation, mdVersion); {
 	case newVersion == base:
 		written, err := k.Put(ctx, p.main, env.Value.Map(), api.WithCheckAndSet(base))
 		if err != nil {
-			if newVersion, err = s.wonByTwin(ctx, k, p, env, classify(err)); err != nil {
+			if written, err = s.wonByTwin(ctx, k, p, env, classify(err)); err != nil {
 				return core.Version{}, false, err
 			}
-		} else {
-			newVersion = written.VersionMetadata.Version
 		}
+		newVersion, created = written.VersionMetadata.Version, written.VersionMetadata.CreatedTime
 	case newVersion > base && cur.Value.Equal(env.Value):
 		// An earlier promote wrote the value and stopped before finishing.
 	default:
@@ -72,22 +71,23 @@ func (s *Store) Promote(ctx context.Context, ref core.Ref, rotation string) (cor
 	if err := k.DeleteMetadata(ctx, p.pending); err != nil {
 		return core.Version{}, false, fmt.Errorf("delete PENDING: %w", classify(err))
 	}
-	v, err := s.Get(ctx, ref, core.Current)
-	return v, true, err
+	// CURRENT is now what was just written and recorded: no read back.
+	return core.Version{Value: env.Value, ID: strconv.Itoa(newVersion), Created: created,
+		Rotation: rotation, Strategy: core.Strategy(env.Strategy)}, true, nil
 }
 
 // wonByTwin handles a lost check-and-set: if the latest version now holds
 // PENDING's value, a racing promote of the same rotation wrote it and this
 // one goes on; otherwise CURRENT moved and the error stands.
-func (s *Store) wonByTwin(ctx context.Context, k kv, p paths, env envelope, casErr error) (int, error) {
+func (s *Store) wonByTwin(ctx context.Context, k kv, p paths, env envelope, casErr error) (*api.KVSecret, error) {
 	latest, err := k.Get(ctx, p.main)
 	if err != nil {
-		return 0, classify(err)
+		return nil, classify(err)
 	}
 	if cur, err := fromSecret(latest, mdRotation, mdVersion); err == nil && cur.Value.Equal(env.Value) {
-		return latest.VersionMetadata.Version, nil
+		return latest, nil
 	}
-	return 0, casErr
+	return nil, casErr
 }
 
 // DiscardPending deletes the PENDING entry (all its versions) if it belongs
