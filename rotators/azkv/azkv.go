@@ -35,7 +35,6 @@ package azkv
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -102,7 +101,7 @@ func Open(context.Context) (core.Store, error) {
 	if u, err := url.Parse(strings.ReplaceAll(tmpl, "{vault}", "v")); err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("%w: %s=%q: want an https URL such as %s", core.ErrUsage, VaultURLEnv, tmpl, DefaultVaultURL)
 	}
-	httpClient, err := httpClient(os.Getenv(CACertEnv))
+	httpClient, err := httpClient(os.Getenv(CACertEnv) != "")
 	if err != nil {
 		return nil, err
 	}
@@ -121,20 +120,13 @@ func Open(context.Context) (core.Store, error) {
 	return &Store{urlTemplate: tmpl, newClient: newClient, clients: map[string]kv{}}, nil
 }
 
-// httpClient trusts the system's CAs plus those of caFile, if given.
-func httpClient(caFile string) (*http.Client, error) {
+// httpClient trusts the system's CAs, plus those of $AZKV_CA_CERT if privateCA.
+func httpClient(privateCA bool) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
+	if privateCA {
+		pool, err := core.CAPool(CACertEnv)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", core.ErrUsage, CACertEnv, err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: %s=%s holds no PEM certificate", core.ErrUsage, CACertEnv, caFile)
+			return nil, err
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}

@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -40,20 +39,12 @@ func defaultTLS(host string) string {
 // tls.Config: the driver's named configs (RegisterTLSConfig) are global.
 func setTLS(cfg *mysql.Config, mode, host string) error {
 	cfg.TLSConfig = mode
-	caFile := os.Getenv(CACertEnv)
-	if mode != "true" || caFile == "" {
+	if mode != "true" || os.Getenv(CACertEnv) == "" {
 		return nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pool, err := core.CAPool(CACertEnv)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", core.ErrUsage, CACertEnv, err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return fmt.Errorf("%w: %s=%s holds no PEM certificate", core.ErrUsage, CACertEnv, caFile)
+		return err
 	}
 	cfg.TLS = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
 	return nil
