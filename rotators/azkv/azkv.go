@@ -5,8 +5,8 @@
 //   - CURRENT is the latest version of <name>: what applications read.
 //   - PREVIOUS is the version CURRENT was staged on (tag previous_version of
 //     CURRENT, written by promote), otherwise the newest other version.
-//   - PENDING lives in a sibling secret, <name>-pending (?pending=NAME
-//     changes it), never as a version of <name>, which readers of the latest
+//   - PENDING lives in a sibling secret, <name>-pending (always that name:
+//     core.PendingSibling), never as a version of <name>, which readers of the latest
 //     version would see. Each stage sets a new version of the sibling with
 //     the value and tags rotation_id, strategy, base_version, staged_at, in
 //     one call, so a crash never leaves a value without its rotation. The
@@ -65,7 +65,7 @@ const (
 	// DefaultVaultURL is the public cloud's vault URL template.
 	DefaultVaultURL = "https://{vault}.vault.azure.net"
 	// PendingSuffix is appended to the secret name to name the PENDING sibling.
-	PendingSuffix = "-pending"
+	PendingSuffix = core.SiblingSuffix
 )
 
 // Settle is how long a stage waits after writing before it decides
@@ -153,9 +153,13 @@ type target struct {
 }
 
 func (s *Store) parse(ref core.Ref) (target, error) {
-	t := target{name: ref.Path, pending: ref.Option("pending", ref.Path+PendingSuffix)}
-	if !validVault(ref.Host) || !validSecret(t.name) || !validSecret(t.pending) || strings.EqualFold(t.name, t.pending) {
-		return target{}, fmt.Errorf("%w: %s: want azkv://<vault>/<secret-name> (letters, digits and -), with ?pending=<other name>", core.ErrUsage, ref)
+	sib, err := core.PendingSibling(ref)
+	if err != nil {
+		return target{}, err
+	}
+	t := target{name: ref.Path, pending: sib}
+	if !validVault(ref.Host) || !validSecret(t.name) || !validSecret(t.pending) {
+		return target{}, fmt.Errorf("%w: %s: want azkv://<vault>/<secret-name> (letters, digits and -; up to 127 with %s)", core.ErrUsage, ref, PendingSuffix)
 	}
 	if e := ref.Option("expires", ""); e != "" {
 		d, err := parseDuration(e)

@@ -41,7 +41,11 @@ func TestReferences(t *testing.T) {
 		want string // Describe, or "" for a reference that is refused
 	}{
 		{"azkv://orders-kv/db", "azure key vault https://orders-kv.vault.azure.net secret db (PENDING in secret db-pending)"},
-		{"azkv://orders-kv/db?pending=db-staging&expires=90d", "azure key vault https://orders-kv.vault.azure.net secret db (PENDING in secret db-staging)"},
+		{"azkv://orders-kv/db?expires=90d", "azure key vault https://orders-kv.vault.azure.net secret db (PENDING in secret db-pending)"},
+		// PENDING's name is derived: an option naming another secret is refused,
+		// and so is a sibling named as the secret to rotate.
+		{"azkv://orders-kv/orders-db?pending=billing-db", ""},
+		{"azkv://orders-kv/billing-db-Pending", ""},
 		{"azkv://orders-kv/db?expires=720h", "azure key vault https://orders-kv.vault.azure.net secret db (PENDING in secret db-pending)"},
 		{"azkv://orders-kv/db?pending=DB", ""},
 		{"azkv://orders-kv/db?expires=soon", ""},

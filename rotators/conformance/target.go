@@ -56,6 +56,7 @@ func TargetSuite(t *testing.T, h TargetHarness) {
 		{"crash_and_resume", targetCrash},
 		{"validation_failure_rolls_back", targetValidationFailure},
 		{"second_rotation_refused", targetConflict},
+		{"undo_obeys_the_lock", targetUndoLock},
 		{"dry_run_changes_nothing", targetDryRun},
 		{"quotes_and_backslashes", targetTrickyPassword},
 	}
@@ -235,6 +236,21 @@ func targetConflict(c *targetCase) {
 	}
 	c.checkRotated(a)
 	c.run(core.ExitUsage, "revoke", b)
+}
+
+// targetUndoLock: the undo of another rotation (deploy --stage current)
+// must not set the target back under a rotation that has deployed and
+// validated PENDING and is about to promote it (docs/security.md).
+func targetUndoLock(c *targetCase) {
+	a, b := RandomID("rot-a-"), RandomID("rot-b-")
+	for _, step := range c.steps()[:len(c.steps())-2] {
+		c.run(0, step, a)
+	}
+	c.run(core.ExitConflict, "deploy", b, "--stage", "current")
+	for _, step := range c.steps()[len(c.steps())-2:] {
+		c.run(0, step, a)
+	}
+	c.checkRotated(a)
 }
 
 func targetDryRun(c *targetCase) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -42,16 +43,35 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, fmt.Errorf("%w: secret reference %q: bad options: %v", ErrUsage, s, err)
 	}
 	host, path, _ := strings.Cut(rest, "/")
-	path = strings.Trim(path, "/")
 	if host == "" {
 		return Ref{}, fmt.Errorf("%w: secret reference %q: missing %s after %s://", ErrUsage, s, "name", scheme)
 	}
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "." || seg == ".." {
-			return Ref{}, fmt.Errorf("%w: secret reference %q: . and .. are not allowed in paths", ErrUsage, s)
+	if err := checkSegments(rest); err != nil {
+		return Ref{}, fmt.Errorf("%w: secret reference %q: %v", ErrUsage, s, err)
+	}
+	for name, vals := range q {
+		for _, v := range vals {
+			if err := checkSegments(v); err != nil {
+				return Ref{}, fmt.Errorf("%w: secret reference %q: option %s: %v", ErrUsage, s, name, err)
+			}
 		}
 	}
 	return Ref{Scheme: scheme, Host: host, Path: path, Query: q, raw: s}, nil
+}
+
+// checkSegments refuses ., .. and empty segments anywhere in a path (the
+// store's name or mount included), so that no part of a reference can
+// climb out of, or fold into, another location (docs/security.md).
+func checkSegments(p string) error {
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return errors.New("empty path segments (// or a leading or trailing /) are not allowed")
+		case ".", "..":
+			return errors.New(". and .. are not allowed as path segments")
+		}
+	}
+	return nil
 }
 
 // Option returns a query option, or def when it is absent.
@@ -60,4 +80,22 @@ func (r Ref) Option(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// SiblingSuffix names the sibling secret that holds PENDING in stores where
+// a new version would be what readers get (azkv, gcpsm): <name>-pending.
+const SiblingSuffix = "-pending"
+
+// PendingSibling is the name of ref's PENDING sibling. It is derived, never
+// chosen: a ?pending= option could name another, existing secret, which a
+// stage would overwrite and a rollback destroy. A name that ends in
+// -pending is itself a sibling and is refused as a secret to rotate.
+func PendingSibling(ref Ref) (string, error) {
+	if ref.Query.Has("pending") {
+		return "", fmt.Errorf("%w: %s: ?pending= is not accepted by %s://: PENDING is always kept in <name>%s", ErrUsage, ref, ref.Scheme, SiblingSuffix)
+	}
+	if strings.HasSuffix(strings.ToLower(ref.Path), SiblingSuffix) {
+		return "", fmt.Errorf("%w: %s: a name ending in %s holds another secret's PENDING value; name that secret instead", ErrUsage, ref, SiblingSuffix)
+	}
+	return ref.Path + SiblingSuffix, nil
 }

@@ -23,7 +23,7 @@ var nonSecretFields = map[string]bool{
 	"engine": true, "host": true, "port": true, "dbname": true, "database": true,
 	"username": true, "user": true, "sslmode": true, "access_key_id": true,
 	"masterarn": true, "dbClusterIdentifier": true, "dbInstanceIdentifier": true,
-	"account_host": true, "tls": true, "db": true,
+	"account_host": true, "tls": true, "db": true, AdminHostsField: true,
 }
 
 // ParseValue parses a secret value. Anything but a JSON object is refused
@@ -61,6 +61,12 @@ func (v Value) String(key string) (s string, ok bool) {
 	return s, true
 }
 
+// decode unmarshals a field into out; false when it is absent or of another type.
+func (v Value) decode(key string, out any) bool {
+	raw, ok := v.fields[key]
+	return ok && json.Unmarshal(raw, out) == nil
+}
+
 // Text returns a string or number field as text (port is often a number).
 func (v Value) Text(key string) string {
 	if s, ok := v.String(key); ok {
@@ -78,6 +84,15 @@ func (v Value) With(key, s string) Value {
 	out := v.clone()
 	b, _ := json.Marshal(s) // a Go string always marshals
 	out.fields[key] = b
+	return out
+}
+
+// Without returns a copy of v without the given fields.
+func (v Value) Without(keys ...string) Value {
+	out := v.clone()
+	for _, k := range keys {
+		delete(out.fields, k)
+	}
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/wirefake"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 
@@ -190,6 +191,39 @@ func TestFanOutRefusals(t *testing.T) {
 		t.Errorf("CURRENT moved from version %d to %d", before, version)
 	}
 	fo.wantLogins(t, "CURRENT", withHost, true, true, true)
+	fo.checkLeaks(t, e)
+}
+
+// TestFanOutAdminOnlyToItsHosts: whoever may start the flow can put any
+// host:port in targets, but the fleet's admin credential goes only to the
+// servers its secret lists: a target of the operator's own is refused
+// (exit 2) before the admin is offered there, and the rotation is undone
+// on the others.
+func TestFanOutAdminOnlyToItsHosts(t *testing.T) {
+	needServers(t)
+	fo := newFanout(t)
+	_, before := fo.current(t)
+	fake := wirefake.Start(t, "redis")
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}}
+	e := runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
+		"targets": fo.targets() + "," + fake.Host() + ":" + fake.Port(), "on_failure": "all-or-rollback", "strategy": "dual"})
+	wantTask(t, e, "deploy", 2)
+	wantTask(t, e, "rollback", 1) // the undo is refused on the operator's server too
+	if !logged(e.TaskRun("rollback"), "could not set these targets to CURRENT: "+fake.Host()+":"+fake.Port()) {
+		t.Errorf("rollback did not name the refused target\n%s", execLog(e))
+	}
+	if !logged(e.TaskRun("deploy"), "does not name") {
+		t.Errorf("deploy did not say the admin secret does not name the target\n%s", execLog(e))
+	}
+	for _, in := range fake.Logins() {
+		if in.User == fo.adminUser || in.Password == fo.adminPW {
+			t.Errorf("the operator's server was offered the admin credential")
+		}
+	}
+	if _, version := fo.current(t); version != before {
+		t.Errorf("CURRENT moved from version %d to %d", before, version)
+	}
+	fo.wantLogins(t, "CURRENT after rollback", fo.initial, true, true, true)
 	fo.checkLeaks(t, e)
 }
 

@@ -2,7 +2,9 @@ package flowrun_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,8 @@ const fanoutFlow = "redis-acl-password-vault-fanout.yaml"
 // in Vault without host or port, and an admin valid on all three.
 type fanout struct {
 	*fixture
-	servers []*testsrv.Redis
+	servers            []*testsrv.Redis
+	adminUser, adminPW string
 }
 
 func newFanout(t *testing.T) *fanout {
@@ -52,7 +55,18 @@ func newFanout(t *testing.T) *fanout {
 	fo.initial = core.Value{}.With("engine", "redis").With("username", fo.user).With("password", pw)
 	fo.path = prefix + "sessions/redis"
 	fo.secretRef = vaulttest.Put(t, fo.vc, fo.path, fo.initial).String()
-	admin := core.Value{}.With("username", adminUser).With("password", adminPW)
+	// The admin secret names the servers it may be sent to (docs/security.md).
+	hosts, err := json.Marshal(strings.Split(fo.targets(), ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := core.ParseValue([]byte(`{"hosts":` + string(hosts) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := list.With("username", adminUser).With("password", adminPW).
+		With("host", fo.servers[0].Host).With("port", strconv.Itoa(fo.servers[0].Port))
+	fo.adminUser, fo.adminPW = adminUser, adminPW
 	fo.adminRef = vaulttest.Put(t, fo.vc, "rotation-admin/"+prefix+"sessions/redis", admin).String()
 	fo.seen.see(pw, adminPW, env.Redis.AdminPassword, env.Bao.Token, fo.token)
 	return fo

@@ -9,8 +9,8 @@
 //     previous_version, also the version alias "previous") while the
 //     rotation facts describe CURRENT, otherwise the version number below
 //     the latest.
-//   - PENDING lives in a sibling secret, <secret>-pending (?pending=ID
-//     changes its id), never in the secret itself: a new version there
+//   - PENDING lives in a sibling secret, <secret>-pending (always that name:
+//     core.PendingSibling), never in the secret itself: a new version there
 //     would become "latest" at once, and disabling or destroying it again
 //     would break every reader (the latest trap). The sibling is created
 //     on first use with the replication of the secret; grant readers the
@@ -61,7 +61,7 @@ import (
 const EndpointEnv = "GCPSM_ENDPOINT"
 
 // PendingSuffix is appended to the secret id to name the PENDING sibling.
-const PendingSuffix = "-pending"
+const PendingSuffix = core.SiblingSuffix
 
 // api is the part of the Secret Manager client the store uses.
 type api interface {
@@ -143,9 +143,13 @@ type names struct {
 }
 
 func parse(ref core.Ref) (names, error) {
-	id, sib := ref.Path, ref.Option("pending", ref.Path+PendingSuffix)
-	if len(ref.Host) > maxProjectLen || !projectPattern.MatchString(ref.Host) || !validID(id) || !validID(sib) || sib == id {
-		return names{}, fmt.Errorf("%w: %s: want gcpsm://<project>/<secret-id> (letters, digits, - and _), with ?pending=<other id>", core.ErrUsage, ref)
+	id := ref.Path
+	sib, err := core.PendingSibling(ref)
+	if err != nil {
+		return names{}, err
+	}
+	if len(ref.Host) > maxProjectLen || !projectPattern.MatchString(ref.Host) || !validID(id) || !validID(sib) {
+		return names{}, fmt.Errorf("%w: %s: want gcpsm://<project>/<secret-id> (letters, digits, - and _; up to %d with %s)", core.ErrUsage, ref, maxSecretLen, PendingSuffix)
 	}
 	p := "projects/" + ref.Host
 	return names{project: p, secret: p + "/secrets/" + id, pending: p + "/secrets/" + sib}, nil

@@ -41,17 +41,20 @@ func TestDescribeAndBadReferences(t *testing.T) {
 		want string // Describe, or "" for a reference that is refused
 	}{
 		{"gcpsm://my-project/db", "gcp secret manager 127.0.0.1:1 (loopback, no TLS) projects/my-project/secrets/db (PENDING in projects/my-project/secrets/db-pending)"},
-		{"gcpsm://my-project/db?pending=db_staging", "gcp secret manager 127.0.0.1:1 (loopback, no TLS) projects/my-project/secrets/db (PENDING in projects/my-project/secrets/db_staging)"},
+		// PENDING's name is derived: an option naming another secret is refused,
+		// and so is a sibling named as the secret to rotate.
+		{"gcpsm://my-project/orders-db?pending=billing-db", ""},
 		{"gcpsm://my-project/db?pending=db", ""},
+		{"gcpsm://my-project/billing-db-pending", ""},
 		{"gcpsm://My_Project/db", ""},
 		{"gcpsm://my-project/a/b", ""},
 		{"gcpsm://my-project", ""},
 		{"gcpsm://my-project/db.x", ""},
 		// Length limits, checked apart from the patterns.
-		{"gcpsm://" + strings.Repeat("p", 63) + "/db?pending=" + strings.Repeat("s", 255), "gcp secret manager 127.0.0.1:1 (loopback, no TLS) projects/" + strings.Repeat("p", 63) + "/secrets/db (PENDING in projects/" + strings.Repeat("p", 63) + "/secrets/" + strings.Repeat("s", 255) + ")"},
+		{"gcpsm://" + strings.Repeat("p", 63) + "/" + strings.Repeat("s", 247), "gcp secret manager 127.0.0.1:1 (loopback, no TLS) projects/" + strings.Repeat("p", 63) + "/secrets/" + strings.Repeat("s", 247) + " (PENDING in projects/" + strings.Repeat("p", 63) + "/secrets/" + strings.Repeat("s", 247) + "-pending)"},
+		{"gcpsm://my-project/" + strings.Repeat("s", 248), ""},
 		{"gcpsm://" + strings.Repeat("p", 64) + "/db", ""},
 		{"gcpsm://-project/db", ""},
-		{"gcpsm://my-project/db?pending=" + strings.Repeat("s", 256), ""},
 	}
 	for _, tc := range tests {
 		ref, err := core.ParseRef(tc.ref)

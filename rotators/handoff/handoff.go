@@ -1,8 +1,16 @@
 // Package handoff moves secret values between rotation binaries without
-// anyone seeing them (DESIGN.md §4). A target binary that needs the value of
-// vault://… runs vault-get as a helper process and reads the value from a
-// private pipe inherited as file descriptor 3. Values never travel in argv,
+// anyone seeing them (docs/design.md, "the helper hand-off"). A target
+// binary that needs the value of vault://… runs vault-get as a helper process
+// and reads the value from one end of a Unix socket pair it created, which
+// the helper inherits as file descriptor 3. Values never travel in argv,
 // environment variables, files or the helper's stdout.
+//
+// What this does and does not prevent is in docs/security.md ("the helper
+// hand-off"): a helper writes only to a socket created by its own parent
+// process, so typing vault-get into a flow, or redirecting its descriptors
+// in a shell, prints nothing; a program written to start the helper itself
+// does receive the value, as it could read the store with the same
+// credentials anyway.
 //
 // Any <scheme>-get on PATH (or beside the running binary) is a store: that is
 // the extension point for new stores.
@@ -19,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -28,7 +37,7 @@ import (
 // sets it; a helper started any other way refuses to reveal a value.
 const EnvFD = "ROTATE_HELPER_FD"
 
-// helperFD is the descriptor number of the pipe: ExtraFiles[0] is fd 3.
+// pipeFD is the descriptor number of the child's socket: ExtraFiles[0] is fd 3.
 const pipeFD = 3
 
 // Envelope is what a helper writes on the pipe: one stage of a secret.
@@ -61,7 +70,7 @@ type Fetcher struct {
 }
 
 // Fetch runs "<scheme>-get --secret REF --stage STAGE" and reads its
-// envelope from the private pipe. Errors carry the helper's error class
+// envelope from a socket pair it made for that one helper. Errors carry the helper's error class
 // (its exit code) and its one-line message, which the helper scrubbed.
 func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, error) {
 	name := ref.Scheme + "-get"
@@ -69,9 +78,9 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 	if err != nil {
 		return core.Version{}, err
 	}
-	r, w, err := os.Pipe()
+	r, w, err := socketPair()
 	if err != nil {
-		return core.Version{}, fmt.Errorf("pipe for %s: %w", name, err)
+		return core.Version{}, fmt.Errorf("socket pair for %s: %w", name, err)
 	}
 	defer r.Close()
 	cmd := exec.CommandContext(ctx, path, "--secret", ref.String(), "--stage", string(stage))
@@ -100,6 +109,18 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 		return core.Version{}, fmt.Errorf("%s: %s of %s: %w", name, stage, ref, core.ErrNotFound)
 	}
 	return env.ToVersion(), nil
+}
+
+// socketPair returns the two ends of a connected Unix stream socket pair,
+// close-on-exec (ExtraFiles clears that for the child's copy only). The
+// kernel records this process as the creator: the helper checks it against
+// its parent (SO_PEERCRED).
+func socketPair() (mine, child *os.File, err error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "helper-socket"), os.NewFile(uintptr(fds[1]), "helper-socket-child"), nil
 }
 
 // CheckStore reports, without running it, whether the store helper for

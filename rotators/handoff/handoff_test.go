@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,12 +93,21 @@ func TestServeRefusesWithoutParent(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
+	mine, other, err := socketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	defer other.Close()
 	tests := []struct{ name, fd string }{
 		{"not set", ""},
 		{"not a number", "x"},
 		{"stdout", "1"},
 		{"stderr", "2"},
 		{"a regular file", fmt.Sprint(openFile(t).Fd())},
+		{"a pipe", fmt.Sprint(w.Fd())},
+		// This process made the pair: its peer is this process, not its parent.
+		{"a socket not made by the parent", fmt.Sprint(other.Fd())},
 	}
 	for _, tc := range tests {
 		t.Setenv(EnvFD, tc.fd)
@@ -104,10 +115,53 @@ func TestServeRefusesWithoutParent(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrUsage", tc.name, err)
 		}
 	}
-	t.Setenv(EnvFD, fmt.Sprint(w.Fd()))
-	if err := CheckHelper("test-get"); err != nil {
-		t.Errorf("a pipe: got %v, want accepted", err)
+}
+
+// TestShellCannotMakeHelperPrint: the ways a shell (a flow's script) can
+// hand a helper a descriptor it then reads itself, each refused, so the
+// value reaches no output; and a socket pair made by a grandparent, not
+// the parent, is refused too (docs/security.md, "the helper hand-off").
+func TestShellCannotMakeHelperPrint(t *testing.T) {
+	dir := helperDir(t, "serve").Dirs[0]
+	tests := []struct{ name, script string }{
+		{"fd 3 onto stdout, piped", `(ROTATE_HELPER_FD=3 test-get 3>&1 >/dev/null) | cat`},
+		{"process substitution", `ROTATE_HELPER_FD=3 test-get 3> >(cat) ; sleep 0.2`},
+		{"another descriptor", `ROTATE_HELPER_FD=5 test-get 5>&1 >/dev/null`},
+		{"a fifo read by a third process", `mkfifo "$TMP/f" && { cat "$TMP/f" & } && ROTATE_HELPER_FD=3 test-get 3>"$TMP/f"; wait`},
+		{"a file", `ROTATE_HELPER_FD=3 test-get 3>"$TMP/out"; cat "$TMP/out"`},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command("bash", "-c", tc.script)
+			cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "TMP="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			if strings.Contains(string(out), "pipe-only-secret") {
+				t.Fatalf("the value was printed: %q", out)
+			}
+			if !strings.Contains(string(out), "never prints secret values") {
+				t.Errorf("got %q (%v), want the helper's refusal", out, err)
+			}
+		})
+	}
+	t.Run("a socket pair made by a grandparent", func(t *testing.T) {
+		mine, child, err := socketPair()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mine.Close()
+		// "; exit" keeps bash from exec'ing test-get in its own place.
+		cmd := exec.Command("bash", "-c", `ROTATE_HELPER_FD=3 test-get; exit $?`)
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		cmd.ExtraFiles = []*os.File{child}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		child.Close()
+		got, _ := io.ReadAll(mine)
+		if len(got) != 0 || err == nil || !strings.Contains(stderr.String(), "never prints secret values") {
+			t.Errorf("got %d bytes on the socket, exit %v, stderr %q; want nothing and the refusal", len(got), err, stderr.String())
+		}
+	})
 }
 
 func openFile(t *testing.T) *os.File {

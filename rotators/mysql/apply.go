@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -46,21 +45,21 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 	if err != nil {
 		return core.Plan{}, err
 	}
-	return run(ctx, c, req.DryRun, stmts, append([]string{"connected as " + t.Describe(as.creds) + " (" + as.name + ") to " + c.srv.name()}, shown...))
+	return run(ctx, c, req.DryRun, stmts, append([]string{"connected as " + t.Describe(as.Creds) + " (" + as.Name + ") to " + c.srv.name()}, shown...))
 }
 
 // setOwn is single and dual: one user, its password changed, by an admin
 // or, without one, by the user itself (logged in with CURRENT or PREVIOUS).
-func setOwn(c *conn, req core.ApplyRequest, as candidate) ([]string, []string, error) {
+func setOwn(c *conn, req core.ApplyRequest, as core.Login) ([]string, []string, error) {
 	user, _ := req.Want.String("username")
 	ch := pwChange{acct: account{user: user, host: accountHost(req.Want, req.AccountHost)}, retain: req.Strategy == core.Dual}
 	ch.password, _ = req.Want.String("password")
-	if as.name != "admin" {
-		if u, _ := as.creds.String("username"); u != user {
+	if !as.Admin {
+		if u, _ := as.Creds.String("username"); u != user {
 			return nil, nil, fmt.Errorf("%w: logged in as %q, which cannot change the password of %q: give --admin-secret", core.ErrDenied, u, user)
 		}
 		ch.self = true
-		ch.current, _ = as.creds.String("password")
+		ch.current, _ = as.Creds.String("password")
 	}
 	stmt, shown, err := setPassword(c.srv, ch)
 	return []string{stmt}, []string{shown}, err
@@ -80,38 +79,12 @@ func run(ctx context.Context, c *conn, dryRun bool, stmts, actions []string) (co
 	return core.Plan{Actions: actions, Changed: len(stmts) > 0}, nil
 }
 
-// candidate is a credential adminConn may log in with.
-type candidate struct {
-	name  string
-	creds core.Value
-}
-
 // adminConn connects with the admin credential, else CURRENT, else
-// PREVIOUS, and says which one worked. Host, port, dbname and tls missing
-// from the admin secret come from Want.
-func (t Target) adminConn(ctx context.Context, req core.ApplyRequest) (*conn, candidate, error) {
-	var cands []candidate
-	if !req.Admin.IsZero() {
-		cands = append(cands, candidate{"admin", withEndpoint(req.Admin, req.Want)})
-	} else {
-		cands = append(cands, candidate{"current", req.Current}, candidate{"previous", req.Previous})
-	}
-	var last error
-	for _, cand := range cands {
-		if cand.creds.IsZero() {
-			continue
-		}
-		c, err := connect(ctx, cand.creds)
-		if err == nil {
-			return c, cand, nil
-		}
-		if !errors.Is(err, core.ErrRejected) {
-			return nil, candidate{}, err
-		}
-		last = err
-	}
-	if last == nil {
-		last = errors.New("no credential to try")
-	}
-	return nil, candidate{}, fmt.Errorf("%w: no credential could log in to make the change (give --admin-secret): %v", core.ErrDenied, last)
+// PREVIOUS (core.LogIn), and says which one worked. The admin credential
+// goes only to a server its own secret names, with its own tls setting.
+func (t Target) adminConn(ctx context.Context, req core.ApplyRequest) (*conn, core.Login, error) {
+	host, port := endpoint(req.Want)
+	l := core.AdminLogin{Admin: req.Admin, Current: req.Current, Previous: req.Previous,
+		Host: host, Port: port, DefaultPort: defaultPort, Carry: map[string]string{"dbname": req.Want.Text("dbname")}}
+	return core.LogIn(ctx, l, connect)
 }

@@ -45,7 +45,7 @@ func (t Target) discard(ctx context.Context, req core.ApplyRequest) (core.Plan, 
 	}
 	defer c.Close()
 	user, _ := req.Current.String("username")
-	stmt, err := discardOld(c.srv, account{user: user, host: accountHost(req.Current, req.AccountHost)}, as.name != "admin")
+	stmt, err := discardOld(c.srv, account{user: user, host: accountHost(req.Current, req.AccountHost)}, !as.Admin)
 	if err != nil {
 		return core.Plan{}, err
 	}
@@ -78,13 +78,7 @@ func (t Target) Prune(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 // a session connected, so every session open now is listed, whatever
 // req.Before says; thread ids are never reused while the server runs.
 func (t Target) Sessions(ctx context.Context, req core.UsageRequest) ([]core.Session, error) {
-	look := req.Admin
-	if look.IsZero() {
-		look = req.Login
-	} else {
-		look = withEndpoint(look, req.Creds)
-	}
-	c, err := connect(ctx, look)
+	c, _, err := t.adminConn(ctx, core.ApplyRequest{Admin: req.Admin, Current: req.Login, Want: req.Creds})
 	if err != nil {
 		return nil, err
 	}
@@ -105,14 +99,4 @@ func (t Target) Sessions(ctx context.Context, req core.UsageRequest) ([]core.Ses
 		out = append(out, core.Session{ID: strconv.FormatInt(id, 10), User: user, Client: host})
 	}
 	return out, classify(rows.Err())
-}
-
-// withEndpoint fills host, port, dbname and tls of an admin secret from creds.
-func withEndpoint(admin, creds core.Value) core.Value {
-	for _, f := range []string{"host", "port", "dbname", "tls"} {
-		if admin.Text(f) == "" && creds.Text(f) != "" {
-			admin = admin.With(f, creds.Text(f))
-		}
-	}
-	return admin
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -66,43 +65,23 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 }
 
 // adminConn connects with the admin credential, else CURRENT, else
-// PREVIOUS, and says which one worked. Host, port and dbname missing from the
-// admin secret are taken from the rotated secret.
+// PREVIOUS (core.LogIn), and says which one worked. The admin credential
+// goes only to a server its own secret names, with its own sslmode (absent:
+// the pack's default for that host, whatever PGSSLMODE says).
 func (t Target) adminConn(ctx context.Context, req core.ApplyRequest) (*pgx.Conn, string, error) {
-	type cand struct {
-		name  string
-		creds core.Value
-	}
-	var cands []cand
-	if !req.Admin.IsZero() {
-		admin := req.Admin
-		for _, f := range []string{"host", "port", "dbname", "sslmode"} {
-			if admin.Text(f) == "" && req.Want.Text(f) != "" {
-				admin = admin.With(f, req.Want.Text(f))
-			}
+	host, port := server(req.Want)
+	l := core.AdminLogin{Admin: req.Admin, Current: req.Current, Previous: req.Previous,
+		Host: host, Port: port, DefaultPort: defaultPort, Carry: map[string]string{"dbname": req.Want.Text("dbname")}}
+	conn, in, err := core.LogIn(ctx, l, func(ctx context.Context, creds core.Value) (*pgx.Conn, error) {
+		if !l.Admin.IsZero() && creds.Text("sslmode") == "" { // the admin's own, never PGSSLMODE
+			creds = creds.With("sslmode", defaultSSLMode(creds.Text("host")))
 		}
-		cands = append(cands, cand{"admin", admin})
-	} else {
-		cands = append(cands, cand{"current", req.Current}, cand{"previous", req.Previous})
+		return connect(ctx, creds)
+	})
+	if err != nil {
+		return nil, "", err
 	}
-	var last error
-	for _, c := range cands {
-		if c.creds.IsZero() {
-			continue
-		}
-		conn, err := connect(ctx, c.creds)
-		if err == nil {
-			return conn, c.name + " credential (" + t.Describe(c.creds) + ")", nil
-		}
-		if !errors.Is(err, core.ErrRejected) {
-			return nil, "", err
-		}
-		last = err
-	}
-	if last == nil {
-		last = errors.New("no credential to try")
-	}
-	return nil, "", fmt.Errorf("%w: no credential could log in to make the change (give --admin-secret): %v", core.ErrDenied, last)
+	return conn, in.Name + " (" + t.Describe(in.Creds) + ")", nil
 }
 
 // runTx runs the statements in one transaction; verify, when set, checks

@@ -12,10 +12,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -36,13 +38,22 @@ func (Target) Describe(creds core.Value) string {
 	return fmt.Sprintf("postgres role %q at %s", user, endpoint(creds))
 }
 
+// defaultPort is PostgreSQL's port when neither the secret nor PGPORT gives one.
+const defaultPort = "5432"
+
+// server is where creds log in: the secret's host and port, else PGHOST
+// and PGPORT (host empty when neither names one).
+func server(creds core.Value) (host, port string) {
+	return cmp.Or(creds.Text("host"), os.Getenv("PGHOST")), cmp.Or(creds.Text("port"), os.Getenv("PGPORT"), defaultPort)
+}
+
 func endpoint(creds core.Value) string {
 	host, port, db := creds.Text("host"), creds.Text("port"), creds.Text("dbname")
 	if host == "" {
 		host = "$PGHOST"
 	}
 	if port == "" {
-		port = "5432"
+		port = defaultPort
 	}
 	return fmt.Sprintf("%s:%s/%s", host, port, db)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -14,53 +15,32 @@ import (
 // ageSlack is how far a start time computed from CLIENT LIST's age can be off.
 const ageSlack = 2 * time.Second
 
-// candidate is a credential adminConn may log in with.
-type candidate struct {
-	name  string
-	creds core.Value
-}
-
 // adminConn logs in with --admin-secret, else REDIS_URL's credentials, else
-// CURRENT, then PREVIOUS (which then need the ACL permissions themselves).
-// The admin's host and port default to those of creds.
+// CURRENT, then PREVIOUS (which then need the ACL permissions themselves),
+// through core.LogIn: an admin credential goes only to a server its own
+// secret (or REDIS_URL) names, with its own tls setting.
 func (t Target) adminConn(ctx context.Context, req core.ApplyRequest, creds core.Value) (client, string, error) {
-	var cands []candidate
-	switch {
-	case !req.Admin.IsZero():
-		cands = append(cands, candidate{"admin credential", withEndpoint(req.Admin, creds)})
-	case t.url != nil && t.url.Username != "":
-		v := withEndpoint(core.Value{}.With("username", t.url.Username).With("password", t.url.Password), creds)
-		cands = append(cands, candidate{"REDIS_URL credential", v})
-	default:
-		cands = append(cands, candidate{"current credential", req.Current}, candidate{"previous credential", req.Previous})
+	host, port, _ := net.SplitHostPort(t.addr(creds))
+	l := core.AdminLogin{Admin: req.Admin, Current: req.Current, Previous: req.Previous,
+		Host: host, Port: port, DefaultPort: defaultPort, Carry: map[string]string{"db": creds.Text("db")}}
+	if l.Admin.IsZero() && t.url != nil && t.url.Username != "" {
+		l.Admin, l.AdminName = t.urlAdmin(), "REDIS_URL credential"
 	}
-	var last error
-	for _, c := range cands {
-		if c.creds.IsZero() {
-			continue
-		}
-		cl, err := t.connect(ctx, c.creds)
-		if err == nil {
-			return cl, c.name + " (" + t.Describe(c.creds) + ")", nil
-		}
-		if !errors.Is(err, core.ErrRejected) {
-			return nil, "", err
-		}
-		last = err
+	c, in, err := core.LogIn(ctx, l, t.connect)
+	if err != nil {
+		return nil, "", err
 	}
-	if last == nil {
-		last = errors.New("no credential to try")
-	}
-	return nil, "", fmt.Errorf("%w: no credential could log in to make the change (give --admin-secret): %v", core.ErrDenied, last)
+	return c, in.Name + " (" + t.Describe(in.Creds) + ")", nil
 }
 
-func withEndpoint(admin, creds core.Value) core.Value {
-	for _, f := range []string{"host", "port", "tls", "db"} {
-		if admin.Text(f) == "" && creds.Text(f) != "" {
-			admin = admin.With(f, creds.Text(f))
-		}
+// urlAdmin is REDIS_URL's credential, addressed to REDIS_URL's server.
+func (t Target) urlAdmin() core.Value {
+	host, port, _ := net.SplitHostPort(t.url.Addr)
+	v := core.Value{}.With("username", t.url.Username).With("password", t.url.Password).With("host", host).With("port", port)
+	if t.url.TLSConfig != nil {
+		v = v.With("tls", "true")
 	}
-	return admin
+	return v
 }
 
 // Sessions lists the client connections of the credential's user (CLIENT

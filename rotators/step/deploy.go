@@ -54,8 +54,8 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 		}
 		return Result{}, fmt.Errorf("%w: %s has no PENDING value (run the store's -stage first)", core.ErrNotFound, s.ref)
 	}
-	if stage == core.Pending && want.Rotation != e.Opts.Rotation {
-		return Result{}, fmt.Errorf("%w: PENDING of %s belongs to rotation %s, not %s", core.ErrConflict, s.ref, want.Rotation, e.Opts.Rotation)
+	if err := ownPending(ctx, s, e, stage, want); err != nil {
+		return Result{}, err
 	}
 	if err := checkGrace(e.Opts); err != nil {
 		return Result{}, err
@@ -87,6 +87,26 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	}
 	e.Audit("deployed", "target", t.Describe(want.Value), "version", want.ID, "stage", stage, "changed", plan.Changed)
 	return Result{Changed: plan.Changed, Outputs: outs}, nil
+}
+
+// ownPending is the lock: deploy sets the target to PENDING only for the
+// rotation that staged it, and the undo (--stage current) refuses while
+// another rotation's PENDING exists, which that rotation may be about to
+// promote: setting the target back to CURRENT under it would lock out the
+// value it promotes.
+func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version) error {
+	p := want
+	if stage == core.Current {
+		var ok bool
+		var err error
+		if p, ok, err = s.get(ctx, s.ref, core.Pending); err != nil || !ok {
+			return err
+		}
+	}
+	if p.Rotation != e.Opts.Rotation {
+		return fmt.Errorf("%w: PENDING of %s belongs to rotation %s, not %s", core.ErrConflict, s.ref, p.Rotation, e.Opts.Rotation)
+	}
+	return nil
 }
 
 // deployRequest gathers what Apply needs: for the undo (--stage current)

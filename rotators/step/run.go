@@ -99,14 +99,20 @@ func Run(c Command, args []string, stdin io.Reader, stdout, stderr io.Writer, ge
 	}
 	out := &scrubWriter{w: stdout, s: scrub}
 	e := &Env{Opts: opts, Scrub: scrub, Stdin: stdin, Name: c.Name, Log: newLogger(out)}
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	// SIGQUIT too: Go's default would dump every goroutine and exit 2, the
+	// code for bad usage, telling a flow not to retry what can be re-run.
+	sig, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
 	defer cancel()
+	ctx := sig
 	ctx, cancelTimeout := context.WithTimeout(ctx, opts.Timeout)
 	defer cancelTimeout()
 	start := time.Now()
 	res, err := c.Run(ctx, e)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		switch {
+		case sig.Err() != nil:
+			err = fmt.Errorf("%w: stopped by a signal, every step is safe to re-run: %w", core.ErrUnavailable, err)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			err = fmt.Errorf("%w: gave up after --timeout %s: %w", core.ErrUnavailable, opts.Timeout, err)
 		}
 		return fail(err)

@@ -92,11 +92,26 @@ func (s *Store) paths(ref core.Ref) (paths, error) {
 	if ref.Path == "" {
 		return paths{}, fmt.Errorf("%w: %s: want vault://<mount>/<path>", core.ErrUsage, ref)
 	}
-	prefix := strings.Trim(ref.Option("pending", DefaultPendingPrefix), "/")
-	if prefix == "" {
-		return paths{}, fmt.Errorf("%w: %s: ?pending= must not be empty", core.ErrUsage, ref)
+	prefix, err := PendingPrefix(ref)
+	if err != nil {
+		return paths{}, err
+	}
+	if first, _, _ := strings.Cut(ref.Path, "/"); first == prefix {
+		return paths{}, fmt.Errorf("%w: %s: the path is inside the PENDING tree %s/; name the secret itself", core.ErrUsage, ref, prefix)
 	}
 	return paths{mount: ref.Host, main: ref.Path, pending: prefix + "/" + ref.Path}, nil
+}
+
+// PendingPrefix is the reference's ?pending= folder, else _pending. It is
+// one path segment starting with _, so that PENDING can never land inside
+// the tree applications read (apps/... with ?pending=apps would put an
+// unvalidated password where readers of apps/* see it) nor on another secret.
+func PendingPrefix(ref core.Ref) (string, error) {
+	prefix := ref.Option("pending", DefaultPendingPrefix)
+	if !strings.HasPrefix(prefix, "_") || strings.Contains(prefix, "/") {
+		return "", fmt.Errorf("%w: %s: ?pending= must be one path segment starting with _ (default %s), apart from the paths applications read", core.ErrUsage, ref, DefaultPendingPrefix)
+	}
+	return prefix, nil
 }
 
 // Describe says where PENDING is kept.

@@ -1,0 +1,14 @@
+package mysql_test
+
+import (
+	"testing"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+)
+
+// TestAdminTrust: the admin credential reaches only the server its own
+// secret names (docs/security.md).
+func TestAdminTrust(t *testing.T) {
+	needServers(t)
+	conformance.AdminTrustSuite(t, harness(t), "mysql")
+}
