@@ -171,7 +171,7 @@ func (r *Runner) CheckLeaks(t testing.TB) {
 		for s := range r.secrets {
 			for _, form := range leakForms(s) {
 				if strings.Contains(text, form) {
-					t.Errorf("leak: a secret value appears in the output of %s", strings.Join(run.Args, " "))
+					t.Errorf("leak: a secret value (%d bytes) appears in the output of %s", len(s), strings.Join(run.Args, " "))
 				}
 			}
 		}

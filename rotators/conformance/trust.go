@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,6 +44,7 @@ func AdminTrustSuite(t *testing.T, target TargetHarness, wire string) {
 		{"admin_not_sent_to_the_secrets_host", trustSecretHost},
 		{"admin_hosts_list_allows_a_fleet", trustHostsList},
 		{"refused_admin_named_in_the_error", trustAdminRefused},
+		{"awkward_passwords_never_leak", trustAwkward},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,4 +144,48 @@ func trustHostsList(c *trustCase) {
 func trustAdminRefused(c *trustCase) {
 	h := c.withAdmin(c.h.Admin.With("password", RandomID("wrong-")))
 	wantInError(c.t, c.deploy(h, c.ref, core.ExitUsage), "admin credential was refused by")
+}
+
+// awkwardPasswords are values that broke rotation tools before: quoting,
+// shell and JSON specials, separators Kestra's output lines must escape,
+// a 30k value, and values equal to the user name or host, which are
+// printed freely otherwise.
+func awkwardPasswords(user, host string) []string {
+	return []string{
+		`it's "quoted" \\ back`, "$(id)`id`${IFS}", "nul\x00inside", "line\u2028sep\u2029x\u0085",
+		"new\nline\r\n", "semi;colon|pipe&amp", "::{\"outputs\":{}}::", "%s%d%n%%", "\t tab and space ",
+		strings.Repeat("long", 7500), user, host,
+	}
+}
+
+// trustAwkward: each awkward password goes through the error paths of
+// validate (PENDING not deployed: refused) and deploy (admin refused); the
+// runner's leak check then scans every output for every value. Values equal
+// to the user name or host get a runner of their own: earlier runs print
+// them freely, as what they were then.
+func trustAwkward(c *trustCase) {
+	user, _ := c.h.Store.Inspect(c.t, c.r, c.ref).Current.Value.String("username")
+	host := c.h.Admin.Text("host")
+	bad := c.withAdmin(c.h.Admin.With("password", RandomID("wrong-")))
+	for i, pw := range awkwardPasswords(user, host) {
+		r := c.r
+		if pw == user || pw == host {
+			r = c.h.Store.NewRunner(c.t, c.h.Env...)
+		}
+		r.Secret(pw)
+		id := RandomID(fmt.Sprintf("awk%d-", i))
+		name, a := c.h.Argv("stage", c.ref, id, core.Single, "--stdin")
+		v, _ := json.Marshal(map[string]string{"password": pw})
+		if run := r.Exec(c.t, string(v), name, a...); run.Code != 0 {
+			c.t.Fatalf("password %d: stage --stdin: %s", i, run)
+		}
+		for _, step := range [][]string{{"validate", "--stage", "pending"}, {"deploy"}} {
+			name, a := bad.Argv(step[0], c.ref, id, core.Single, step[1:]...)
+			if run := r.Exec(c.t, "", name, a...); run.Code == 0 {
+				c.t.Errorf("password %d: %s: exit 0, want it to fail", i, step[0])
+			}
+		}
+		name, a = c.h.Argv("rollback", c.ref, id, core.Single)
+		r.Must(c.t, 0, name, a...)
+	}
 }
