@@ -1,5 +1,5 @@
 // Package handoff moves secret values between rotation binaries without
-// anyone seeing them (DESIGN.md §4). A target binary that needs the value of
+// anyone seeing them (docs/design.md, "The helper hand-off"). A target binary that needs the value of
 // vault://… runs vault-get as a helper process and reads the value from a
 // private pipe inherited as file descriptor 3. Values never travel in argv,
 // environment variables, files or the helper's stdout.
