@@ -204,3 +204,24 @@ func TestNoOutsideDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVaultPolicyOnItsPage: the policy shown on docs/stores/vault.md is the
+// one the tests load, docs/vault-rotation-policy.hcl, path for path.
+func TestVaultPolicyOnItsPage(t *testing.T) {
+	rule := regexp.MustCompile(`path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}`)
+	rules := func(file string) string {
+		b, err := os.ReadFile(filepath.Join(root, "docs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range rule.FindAllStringSubmatch(string(b), -1) {
+			out = append(out, m[1]+" "+strings.Join(strings.Fields(m[2]), " "))
+		}
+		return strings.Join(out, "\n")
+	}
+	file, page := rules("vault-rotation-policy.hcl"), rules(filepath.Join("stores", "vault.md"))
+	if file == "" || file != page {
+		t.Errorf("docs/stores/vault.md shows another policy than docs/vault-rotation-policy.hcl:\npage:\n%s\nfile:\n%s", page, file)
+	}
+}
