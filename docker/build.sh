@@ -40,7 +40,7 @@ case $CONTAINER in
   podman)
     C=(podman --runtime runc --cgroup-manager=cgroupfs)
     IGNORE=(--ignorefile "$ROOT/docker/Dockerfile.dockerignore")  # docker finds it next to the Dockerfile
-    # Debian's podman 4.3 needs default_ulimits = [] (servers.md §7); use a private config if the host lacks it.
+    # Debian's podman 4.3 needs default_ulimits = [] (docker/README.md, "Build with podman"); use a private config if the host lacks it.
     if [[ -z ${CONTAINERS_CONF:-} ]] && ! grep -qs '^ *default_ulimits' /etc/containers/containers.conf; then
       mkdir -p "$DIST"; printf '[containers]\ndefault_ulimits = []\n' >"$DIST/containers.conf"
       export CONTAINERS_CONF=$DIST/containers.conf

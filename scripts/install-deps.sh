@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on Debian bookworm (see docs in
-# /work/shared/reference/servers.md sections 2, 6 and 7):
+# Installs everything the tests need on Debian bookworm (docs/development.md
+# says which test starts which server):
 #   - Debian packages: postgresql-15 (no cluster created or started),
 #     mariadb-server and redis-server (services neither started nor enabled:
 #     the tests start their own servers), podman, runc, busybox-static,

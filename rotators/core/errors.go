@@ -10,7 +10,7 @@ import (
 )
 
 // Error classes. Providers map their own errors onto these at the boundary;
-// ExitCode turns them into the one exit-code table of DESIGN.md §3.
+// ExitCode turns them into the one exit-code table, ExitCodes (exitcodes.go).
 var (
 	// ErrUsage: bad flags, input or configuration; retrying cannot help (exit 2).
 	ErrUsage = errors.New("bad usage or configuration")

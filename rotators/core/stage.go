@@ -26,7 +26,7 @@ func ParseStage(s string) (Stage, error) {
 // Strategy says how a target rolls a new credential out.
 type Strategy string
 
-// The strategies of DESIGN.md §2.
+// The strategies (docs/design.md, "Strategies").
 const (
 	// Single changes one user's password in place.
 	Single Strategy = "single"

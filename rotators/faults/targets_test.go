@@ -51,7 +51,7 @@ func creds(v core.Value) (user, pw string) {
 }
 
 // postgresKit: roles in a group role that holds the privileges; the admin
-// has the README's grants.
+// has the grants of docs/targets/postgres.md.
 func postgresKit() targetKit {
 	return targetKit{
 		name: "postgres", strategy: core.Alternate, upstream: fmt.Sprintf("127.0.0.1:%d", env.PG.Port),
@@ -83,7 +83,7 @@ func postgresKit() targetKit {
 
 const mysqlDB = "rotation_faults"
 
-// mysqlKit: accounts with SELECT on one database; the admin has the README's grants.
+// mysqlKit: accounts with SELECT on one database; the admin has the grants of docs/targets/mysql.md.
 func mysqlKit() targetKit {
 	acct := func(user string) string { return "'" + user + "'@'%'" }
 	return targetKit{
@@ -117,7 +117,7 @@ func mysqlKit() targetKit {
 	}
 }
 
-// redisKit: ACL users; the admin has the README's ACL rules.
+// redisKit: ACL users; the admin has the ACL rules of docs/targets/redis.md.
 func redisKit() targetKit {
 	value := func(port, user, pw string) core.Value {
 		v, err := core.ParseValue([]byte(`{"engine":"redis","host":"127.0.0.1"}`))

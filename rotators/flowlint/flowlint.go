@@ -1,8 +1,7 @@
 // Package flowlint checks the pack's Kestra flows before anyone imports them:
 // strict YAML, Kestra's id and namespace rules, and only the subset that
 // parses on both Kestra 1.3 LTS and 2.0, with an allow-list of task and
-// trigger types and of their properties (../shared/reference/kestra.md
-// sections 7, 8 and 11). It also holds the pack's own rules: pinned images,
+// trigger types and of their properties (tables.go). It also holds the pack's own rules: pinned images,
 // secrets and inputs reach scripts through env only, every outputs.X names an
 // earlier task, every inputs.X is declared, Schedule triggers ship disabled,
 // flows running scripts set a concurrency limit.

@@ -1,10 +1,9 @@
 package flowlint
 
 // The allow-lists: what a pack flow may use so that it parses on Kestra 1.3
-// LTS and 2.0 (../shared/reference/kestra.md sections 7-9, checked against
-// the classes of io.kestra:core and io.kestra:script 1.3.19 and 2.0.0 and of
-// plugin-aws 2.8.2, plugin-gcp 2.11.0 and plugin-azure 2.6.3). These tables
-// are read-only.
+// LTS and 2.0 (checked against the classes of io.kestra:core and
+// io.kestra:script 1.3.19 and 2.0.0 and of plugin-aws 2.8.2, plugin-gcp
+// 2.11.0 and plugin-azure 2.6.3). These tables are read-only.
 
 // Task and runner types the rules refer to by name.
 const (
@@ -131,7 +130,7 @@ var notPortable = map[string]string{
 	"pluginDefaults":     "removed in Kestra 2.0: repeat the values on each task",
 	"taskDefaults":       "removed in Kestra 2.0: repeat the values on each task",
 	"listeners":          "removed in Kestra 2.0",
-	"afterExecution":     "not in the portable subset (kestra.md section 8)",
+	"afterExecution":     "not in the portable subset",
 	"checks":             "not portable: its condition is renamed when in Kestra 2.0",
 	"sla":                "beta, not in the portable subset",
 	"extend":             "blueprint catalogue block: keep it out of deployable flows",

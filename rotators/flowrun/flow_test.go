@@ -52,7 +52,8 @@ type fixture struct {
 
 // newFixture creates a login role in a group role that holds its
 // privileges, stores its credential in Vault, and stores the credential of
-// a CREATEROLE-only admin role (what the README documents) at its own path.
+// a CREATEROLE-only admin role (as docs/targets/postgres.md documents) at
+// its own path.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: seenValues{}}

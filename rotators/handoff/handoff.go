@@ -1,5 +1,5 @@
 // Package handoff moves secret values between rotation binaries without
-// anyone seeing them (docs/design.md, "the helper hand-off"). A target
+// anyone seeing them (docs/design.md, "The helper hand-off"). A target
 // binary that needs the value of vault://… runs vault-get as a helper process
 // and reads the value from one end of a Unix socket pair it created, which
 // the helper inherits as file descriptor 3. Values never travel in argv,

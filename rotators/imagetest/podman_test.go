@@ -30,7 +30,7 @@ const (
 	runTimeout   = 90 * time.Second // per container: podman run --timeout, and the client's context
 )
 
-// podmanGlobal are the flags every podman call needs with Debian's podman 4.3 (servers.md §7).
+// podmanGlobal are the flags every podman call needs with Debian's podman 4.3 (docker/README.md, "Build with podman").
 var podmanGlobal = []string{"--runtime", "runc", "--cgroup-manager=cgroupfs"}
 
 // image is the image under test and how to run podman on it.

@@ -3,16 +3,9 @@ package step
 import (
 	"fmt"
 	"strings"
-)
 
-const exitTable = `Exit codes:
-  0  done, or nothing to do
-  1  internal error
-  2  bad usage or configuration (retrying cannot help)
-  3  store or target unreachable or throttled (safe to retry)
-  4  validation rejected the credential
-  5  conflict: another rotation holds the secret, or a check-and-set lost
-`
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
 
 func (c Command) help() string {
 	var b strings.Builder
@@ -44,6 +37,6 @@ func (c Command) help() string {
 	b.WriteString("  --help          show this help\n  --version       print the version\n\n")
 	b.WriteString("Output: key=value log lines and audit events on stdout, Kestra ::{\"outputs\":…}:: and\n" +
 		"::{\"metrics\":…}:: lines, and on failure one error line on stderr. Secret values never appear.\n\n")
-	b.WriteString(exitTable)
+	b.WriteString(core.ExitCodeTable())
 	return b.String()
 }

@@ -1,4 +1,4 @@
-// Package step drives the rotation steps of DESIGN.md §2 for any store or
+// Package step drives the rotation steps (docs/design.md) for any store or
 // target: flag and environment parsing shared by every binary, the audit
 // and Kestra output lines, the exit-code table and the error scrubber. Each
 // cmd/<provider>-<step>/main.go is one call to Main.

@@ -60,8 +60,9 @@ func StoreGet(scheme string, open StoreOpener) Command {
 		Name:    name,
 		Summary: "hand one stage of a secret to a rotation binary (helper; never prints the value)",
 		Details: `Target binaries start this helper to read a secret without the value ever
-appearing in argv, the environment, files or logs (DESIGN.md section 4). Run by
-hand, it refuses: it only writes to the private pipe its parent gives it.`,
+appearing in argv, the environment, files or logs (docs/design.md in the
+project's repository, "The helper hand-off"). Run by hand, it refuses: it only
+writes to the private pipe its parent gives it.`,
 		Flags: []string{"secret", "stage", "timeout"},
 		Quiet: true,
 		Run: func(ctx context.Context, e *Env) (Result, error) {

@@ -60,7 +60,7 @@ func setup(ctx context.Context, root string, s *servers) (*demo, error) {
 
 // createRoles makes orders_app a member of orders_app_group (which would
 // hold the privileges) and orders_rotator a LOGIN CREATEROLE role, the admin
-// the README documents. Re-running resets their passwords.
+// docs/targets/postgres.md documents. Re-running resets their passwords.
 func (d *demo) createRoles(ctx context.Context, rotatorPW string) error {
 	conn, err := pgx.Connect(ctx, d.s.pg.adminDSN)
 	if err != nil {
