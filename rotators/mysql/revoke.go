@@ -81,7 +81,8 @@ func (t Target) Prune(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 // when it may. It logs in with CURRENT (which works: deploy checked), never
 // as the admin: MariaDB and MySQL before 8.0.14 keep one password per
 // account; on MySQL 8 the only password to remove is a PENDING of the same
-// user that still logs in.
+// user that still logs in (an alternate PENDING is another account, which
+// the undo leaves as it is, as on PostgreSQL).
 func (t Target) nothingToPrune(ctx context.Context, req core.ApplyRequest) (string, error) {
 	c, err := connect(ctx, req.Want)
 	if err != nil {
@@ -90,16 +91,19 @@ func (t Target) nothingToPrune(ctx context.Context, req core.ApplyRequest) (stri
 	srv := c.srv
 	c.Close()
 	if !srv.dual() {
-		return srv.name() + " keeps one password per account: nothing to remove", nil
+		return "found that " + srv.name() + " keeps one password per account: nothing to remove", nil
 	}
 	user, _ := req.Want.String("username")
 	pending := req.Current // the undo's request carries PENDING there, if the store still has it
-	if u, _ := pending.String("username"); pending.IsZero() || u != user || pending.Equal(req.Want) {
-		return "", nil
+	switch u, _ := pending.String("username"); {
+	case pending.IsZero() || pending.Equal(req.Want):
+		return "", nil // rollback removed PENDING: only the admin can tell
+	case u != user:
+		return fmt.Sprintf("found that PENDING is another account (%q): nothing to remove from %q", u, user), nil
 	}
 	switch err := t.Check(ctx, pending); {
 	case errors.Is(err, core.ErrRejected):
-		return "the discarded PENDING password is refused already: nothing to remove", nil
+		return "found the discarded PENDING password refused already: nothing to remove", nil
 	case err != nil:
 		return "", err
 	}
