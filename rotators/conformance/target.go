@@ -34,6 +34,18 @@ type TargetHarness struct {
 	// SessionStart, for UsageSuite: the target knows when a session opened,
 	// so sessions opened after promotion do not hold up revoke.
 	SessionStart bool
+	// NewRichAccount, for alternate: NewAccount with everything the target
+	// can give an account besides plain grants (roles, a default role,
+	// column grants, limits, TLS requirements, settings).
+	NewRichAccount func(t testing.TB, r *Runner) (core.Ref, core.Value)
+	// Behaviour describes how the account of creds behaves (what it may
+	// do, its limits, settings and roles; not its name): accounts that
+	// behave the same give the same text.
+	Behaviour func(t testing.TB, creds core.Value) string
+	// UndoNeedsAdmin, when set, says why this target's undo needs a working
+	// admin credential even with nothing to undo; undo_with_broken_admin
+	// then expects exit 2 from it, and success once the admin works.
+	UndoNeedsAdmin string
 }
 
 type targetCase struct {
@@ -59,11 +71,13 @@ func TargetSuite(t *testing.T, h TargetHarness) {
 		{"undo_obeys_the_lock", targetUndoLock},
 		{"dry_run_changes_nothing", targetDryRun},
 		{"quotes_and_backslashes", targetTrickyPassword},
+		{"undo_with_broken_admin", targetUndoBrokenAdmin},
+		{"rich_account_there_and_back", targetRichAccount},
 	}
 	for _, s := range h.Strategies {
 		for _, tc := range tests {
-			if h.Mints && tc.name == "quotes_and_backslashes" {
-				continue // the target makes the secret; there is no value to give it
+			if skip := h.skip(s, tc.name); skip {
+				continue
 			}
 			t.Run(string(s)+"/"+tc.name, func(t *testing.T) {
 				r := h.Store.NewRunner(t, h.Env...)

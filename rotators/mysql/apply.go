@@ -73,7 +73,7 @@ func run(ctx context.Context, c *conn, dryRun bool, stmts, actions []string) (co
 	}
 	for _, s := range stmts {
 		if _, err := c.c.ExecContext(ctx, s); err != nil {
-			return core.Plan{}, classify(err)
+			return core.Plan{}, refused(err)
 		}
 	}
 	return core.Plan{Actions: actions, Changed: len(stmts) > 0}, nil

@@ -9,9 +9,10 @@ import (
 )
 
 // alternate plans the switch to the other user of the pair. A missing user
-// is created locked, given every privilege of the current user, then its
-// password and unlocked: a crash half-way leaves a locked user, which the
-// next run completes the same way. An existing user's privileges are
+// is created locked, given every privilege and attribute of the current
+// user (in dependency order, see rank), then its password and unlocked: a
+// run stopped half-way leaves a locked user, which the next run compares
+// again and completes. An existing user's privileges are
 // compared with the current user's first: any difference (grant drift) is
 // refused with ErrConflict and reported, unless req.ReconcileGrants, which
 // grants what is missing and revokes what is extra, and says so.
@@ -23,7 +24,7 @@ func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (
 	}
 	host := accountHost(req.Want, req.AccountHost)
 	want, cur := account{user: user, host: host}, account{user: partner, host: host}
-	curPrivs, err := showGrants(ctx, c, cur)
+	curPrivs, err := accountPrivileges(ctx, c, cur)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the privileges of %s: %w", cur, err)
 	}
@@ -33,7 +34,7 @@ func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (
 	}
 	var have []privilege
 	if exists {
-		if have, err = showGrants(ctx, c, want); err != nil {
+		if have, err = accountPrivileges(ctx, c, want); err != nil {
 			return nil, nil, fmt.Errorf("read the privileges of %s: %w", want, err)
 		}
 	}
@@ -47,10 +48,12 @@ func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (
 		stmts, shown = append(stmts, s), append(shown, s)
 	}
 	for _, p := range extra {
-		stmts, shown = append(stmts, p.revoke(want)), append(shown, "revoked "+p.String()+": "+p.revoke(want))
+		s := p.revoke(c.srv, want)
+		stmts, shown = append(stmts, s), append(shown, "revoked "+p.String()+": "+s)
 	}
 	for _, p := range missing {
-		stmts, shown = append(stmts, p.grant(want)), append(shown, "granted "+p.String()+": "+p.grant(want))
+		s := p.grant(c.srv, want)
+		stmts, shown = append(stmts, s), append(shown, "granted "+p.String()+": "+s)
 	}
 	pw, _ := req.Want.String("password")
 	stmt, text, err := setPassword(c.srv, pwChange{acct: want, password: pw, unlock: locked || !exists})

@@ -190,7 +190,7 @@ func classifyServer(me *mysql.MySQLError) error {
 	switch me.Number {
 	case 1045, 1698, 3118, 4151, 1862: // access denied at login, account locked, password expired
 		return fmt.Errorf("%w: %s", core.ErrRejected, msg)
-	case 1044, 1142, 1143, 1227, 1370, 1410: // no privilege for the statement
+	case 1044, 1142, 1143, 1227, 1370, 1410, 1211: // no privilege for the statement
 		return fmt.Errorf("%w: %s", core.ErrDenied, msg)
 	case 1049, 1819, 3638: // unknown database; password policy or history refused the value
 		return fmt.Errorf("%w: %s", core.ErrUsage, msg)
@@ -198,10 +198,26 @@ func classifyServer(me *mysql.MySQLError) error {
 		return fmt.Errorf("%w: %s", core.ErrUnavailable, msg)
 	case 1205, 1213:
 		return fmt.Errorf("%w: %s", core.ErrConflict, msg)
+	case 1959, 3523, 3530, 1396, 1133, 1141, 1147, 1403, 1146, 1054, 1305:
+		// The accounts, roles or objects are not in the state the statement
+		// needs (role not granted, unknown role or account, no such grant,
+		// table or column dropped meanwhile): they changed under the rotation.
+		return fmt.Errorf("%w: %s", core.ErrConflict, msg)
 	case 1064, 1105:
 		return fmt.Errorf("mysql: statement refused (error %d)", me.Number)
 	}
 	return fmt.Errorf("mysql: %s", msg)
+}
+
+// refused classifies the error of a statement run once logged in: there,
+// an access denied error (1045, 1698) is the admin lacking a privilege, for
+// example a role it holds without ADMIN OPTION, not a refused login.
+func refused(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1045 || me.Number == 1698) {
+		return fmt.Errorf("%w: %s (error %d)", core.ErrDenied, me.Message, me.Number)
+	}
+	return classify(err)
 }
 
 // currentUser returns the user part of CURRENT_USER() (user@host).

@@ -89,7 +89,7 @@ func TestGrantDrift(t *testing.T) {
 	}
 }
 
-func showGrants(t *testing.T, user string) string {
+func showGrants(t testing.TB, user string) string {
 	t.Helper()
 	db := env.MariaDB.AdminDB(t)
 	defer db.Close()

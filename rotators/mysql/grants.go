@@ -7,59 +7,107 @@ import (
 	"strings"
 )
 
-// Privilege kinds: what one line of SHOW GRANTS can give an account.
+// Privilege kinds: what one line of SHOW GRANTS can give an account, and
+// the account attributes (attrs.go) that change how it behaves.
 const (
-	kindPriv        = "privilege"    // SELECT ON `db`.*
-	kindGrantOption = "grant option" // WITH GRANT OPTION on an object
-	kindRole        = "role"         // GRANT `r` TO ...
-	kindDefaultRole = "default role" // SET DEFAULT ROLE `r` FOR ...
+	kindPriv        = "privilege"              // SELECT ON `db`.*
+	kindGrantOption = "grant option"           // WITH GRANT OPTION on an object
+	kindRole        = "role"                   // GRANT `r` TO ...
+	kindRoleAdmin   = "role with admin option" // GRANT `r` TO ... WITH ADMIN OPTION
+	kindDefaultRole = "default role"           // SET DEFAULT ROLE `r` FOR ...
+	kindLimit       = "resource limit"         // WITH MAX_QUERIES_PER_HOUR 10
+	kindTLS         = "TLS requirement"        // REQUIRE SSL
 )
 
 // privilege is one grant held by an account, without the account. Column
 // privileges are split per column, so that UPDATE (`a`, `b`) and UPDATE
-// (`a`) compare as they should. Resource limits, TLS requirements and the
-// authentication clause are not privileges and are left out (never kept:
-// SHOW GRANTS can print a password hash there).
+// (`a`) compare as they should. The authentication clause of SHOW GRANTS is
+// never kept: it can hold a password hash.
 type privilege struct {
 	kind   string
-	name   string // SELECT, UPDATE (`a`), ALL PRIVILEGES; the role(s) for role kinds
+	name   string // SELECT, UPDATE (`a`), ALL PRIVILEGES; the role(s); MAX_... n; REQUIRE ...
 	object string // *.*, `db`.*, `db`.`t`, PROCEDURE `db`.`p`
 }
 
 func (p privilege) String() string {
 	switch p.kind {
-	case kindRole, kindDefaultRole:
+	case kindRole, kindDefaultRole, kindLimit, kindTLS:
 		return p.kind + " " + p.name
+	case kindRoleAdmin:
+		return "role " + p.name + " WITH ADMIN OPTION"
 	case kindGrantOption:
 		return "GRANT OPTION ON " + p.object
 	}
 	return p.name + " ON " + p.object
 }
 
-// grant is the statement that gives p to a.
-func (p privilege) grant(a account) string {
+// grant is the statement that gives p to a. MySQL 8 writes SET DEFAULT ROLE
+// ... TO where MariaDB writes FOR.
+func (p privilege) grant(srv server, a account) string {
 	switch p.kind {
 	case kindRole:
 		return "GRANT " + p.name + " TO " + a.String()
+	case kindRoleAdmin:
+		return "GRANT " + p.name + " TO " + a.String() + " WITH ADMIN OPTION"
 	case kindDefaultRole:
-		return "SET DEFAULT ROLE " + p.name + " FOR " + a.String()
+		return "SET DEFAULT ROLE " + p.name + defaultRoleFor(srv) + a.String()
 	case kindGrantOption:
 		return "GRANT USAGE ON " + p.object + " TO " + a.String() + " WITH GRANT OPTION"
+	case kindLimit:
+		return "ALTER USER " + a.String() + " WITH " + p.name
+	case kindTLS:
+		return "ALTER USER " + a.String() + " " + p.name
 	}
 	return "GRANT " + p.name + " ON " + p.object + " TO " + a.String()
 }
 
-// revoke is the statement that takes p from a.
-func (p privilege) revoke(a account) string {
+// revoke is the statement that takes p from a. Taking the admin option
+// takes the role (MySQL 8 has no REVOKE ADMIN OPTION FOR): a role the
+// account keeps is missing too, so it is granted again afterwards.
+func (p privilege) revoke(srv server, a account) string {
 	switch p.kind {
-	case kindRole:
+	case kindRole, kindRoleAdmin:
 		return "REVOKE " + p.name + " FROM " + a.String()
 	case kindDefaultRole:
-		return "SET DEFAULT ROLE NONE FOR " + a.String()
+		return "SET DEFAULT ROLE NONE" + defaultRoleFor(srv) + a.String()
 	case kindGrantOption:
 		return "REVOKE GRANT OPTION ON " + p.object + " FROM " + a.String()
+	case kindLimit:
+		limit, _, _ := strings.Cut(p.name, " ")
+		return "ALTER USER " + a.String() + " WITH " + limit + " 0"
+	case kindTLS:
+		return "ALTER USER " + a.String() + " REQUIRE NONE"
 	}
 	return "REVOKE " + p.name + " ON " + p.object + " FROM " + a.String()
+}
+
+func defaultRoleFor(srv server) string {
+	if srv.mariadb {
+		return " FOR "
+	}
+	return " TO "
+}
+
+// rank is the order in which privileges are granted, so that each
+// statement finds what it depends on: attributes and object privileges,
+// then column privileges and grant options, then roles, then the default
+// role, which the server refuses for a role not granted yet (MariaDB error
+// 1959). Revokes run in the reverse order.
+func (p privilege) rank() int {
+	switch p.kind {
+	case kindLimit, kindTLS:
+		return 0
+	case kindPriv:
+		if strings.Contains(p.name, " (") {
+			return 2
+		}
+		return 1
+	case kindGrantOption:
+		return 3
+	case kindRole, kindRoleAdmin:
+		return 4
+	}
+	return 5 // kindDefaultRole
 }
 
 // showGrants reads and parses SHOW GRANTS FOR a.
@@ -117,9 +165,13 @@ func parseGrantLine(line string, a account) ([]privilege, error) {
 	what, suffix := body[:i], body[i+len(" TO "+a.shown()):]
 	j := indexTop(what, " ON ")
 	if j < 0 {
+		kind := kindRole
+		if indexTop(suffix, "WITH ADMIN OPTION") >= 0 {
+			kind = kindRoleAdmin
+		}
 		var out []privilege
 		for _, r := range splitTop(what, ',') {
-			out = append(out, privilege{kind: kindRole, name: r})
+			out = append(out, privilege{kind: kind, name: r})
 		}
 		return out, nil
 	}
@@ -151,8 +203,9 @@ func expandColumns(p, object string) []privilege {
 	return out
 }
 
-// diffPrivileges returns what want has and have lacks (missing), and what
-// have has and want lacks (extra), each sorted.
+// diffPrivileges returns what want has and have lacks (missing), in the
+// order to grant them, and what have has and want lacks (extra), in the
+// order to revoke them (rank, then text).
 func diffPrivileges(want, have []privilege) (missing, extra []privilege) {
 	in := func(list []privilege, p privilege) bool { return slices.Contains(list, p) }
 	for _, p := range want {
@@ -165,10 +218,17 @@ func diffPrivileges(want, have []privilege) (missing, extra []privilege) {
 			extra = append(extra, p)
 		}
 	}
-	byText := func(a, b privilege) int { return strings.Compare(a.String(), b.String()) }
-	slices.SortFunc(missing, byText)
-	slices.SortFunc(extra, byText)
+	slices.SortFunc(missing, func(a, b privilege) int { return byRank(a, b, 1) })
+	slices.SortFunc(extra, func(a, b privilege) int { return byRank(a, b, -1) })
 	return missing, extra
+}
+
+// byRank compares by rank (dir -1: highest first), then by text.
+func byRank(a, b privilege, dir int) int {
+	if d := dir * (a.rank() - b.rank()); d != 0 {
+		return d
+	}
+	return strings.Compare(a.String(), b.String())
 }
 
 // indexTop finds sub outside backticks, single quotes and parentheses.

@@ -22,7 +22,7 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, MariaDB: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, MariaDB: true, MariaDBTLS: true, Binaries: true}, &env))
 }
 
 // appDB is the database whose privileges the test accounts hold.
@@ -36,7 +36,8 @@ func needServers(t *testing.T) {
 }
 
 // harness builds the target harness: secrets in OpenBao, accounts in
-// MariaDB, and an admin with only the grants the README documents.
+// MariaDB, and an admin with only the documented grants (adminGrants; the
+// rich account adds its role WITH ADMIN OPTION).
 func harness(t *testing.T) conformance.TargetHarness {
 	store := vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir)
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
@@ -44,10 +45,9 @@ func harness(t *testing.T) conformance.TargetHarness {
 	acct := fmt.Sprintf("'%s'@'%%'", adminUser)
 	adminExec(t, "CREATE DATABASE IF NOT EXISTS "+appDB,
 		"CREATE TABLE IF NOT EXISTS "+appDB+".t (a INT, b INT)",
-		fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", acct, adminPW),
-		"GRANT CREATE USER, PROCESS ON *.* TO "+acct,
-		"GRANT SELECT ON mysql.* TO "+acct,
-		fmt.Sprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s.* TO %s WITH GRANT OPTION", appDB, acct))
+		"CREATE TABLE IF NOT EXISTS "+appDB+".cols (a INT, b INT)",
+		fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", acct, adminPW))
+	adminExec(t, adminGrants(acct)...)
 	store.Secrets = append(store.Secrets, adminPW, env.MariaDB.AdminPassword)
 	adminRef := vaulttest.Put(t, vc, "rotation-admin/my-"+conformance.RandomID(""), dbValue(adminUser, adminPW))
 	return conformance.TargetHarness{
@@ -59,12 +59,27 @@ func harness(t *testing.T) conformance.TargetHarness {
 		NewAccount: func(t testing.TB, r *conformance.Runner, s core.Strategy) (core.Ref, core.Value) {
 			return newAccount(t, r, vc, "app_"+conformance.RandomID(""))
 		},
-		Login: login,
+		NewRichAccount: func(t testing.TB, r *conformance.Runner) (core.Ref, core.Value) {
+			return newRichAccount(t, r, vc, acct)
+		},
+		Behaviour: behaviour,
+		Login:     login,
 		Break: func(t testing.TB, creds core.Value) {
 			user, _ := creds.String("username")
 			adminExec(t, fmt.Sprintf("ALTER USER %s IDENTIFIED BY '%s'", account(user), conformance.RandomID("broken-")))
 		},
 	}
+}
+
+// adminGrants are the grants of the admin account acct, as documented:
+// CREATE USER and PROCESS (change accounts, see their sessions), SELECT and
+// UPDATE on mysql.* (SHOW GRANTS, resource limits and TLS requirements of
+// other accounts; MariaDB's SET DEFAULT ROLE ... FOR another account), and
+// every privilege the application holds WITH GRANT OPTION.
+func adminGrants(acct string) []string {
+	return []string{"GRANT CREATE USER, PROCESS ON *.* TO " + acct,
+		"GRANT SELECT, UPDATE ON mysql.* TO " + acct,
+		fmt.Sprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s.* TO %s WITH GRANT OPTION", appDB, acct)}
 }
 
 func dbValue(user, password string) core.Value {
@@ -97,7 +112,9 @@ func adminExec(t testing.TB, stmts ...string) { t.Helper(); env.MariaDB.AdminExe
 func open(creds core.Value) *sql.DB {
 	user, _ := creds.String("username")
 	pw, _ := creds.String("password")
-	conn, err := mysql.NewConnector(env.MariaDB.Config(user, pw))
+	cfg := env.MariaDB.Config(user, pw)
+	cfg.TLSConfig = "preferred" // TLS when the server offers it, as the binaries on loopback
+	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		panic(err)
 	}

@@ -55,21 +55,59 @@ func (t Target) discard(ctx context.Context, req core.ApplyRequest) (core.Plan, 
 // Prune is the undo of a dual rotation on MySQL 8: CURRENT becomes the
 // primary password again (ALTER USER ... IDENTIFIED BY without RETAIN keeps
 // the secondary one, PREVIOUS), so a discarded PENDING that was the primary
-// stops working. MariaDB accounts hold one password: nothing to do.
+// stops working. It first asks, without the admin credential, whether there
+// is anything to remove: an undo must succeed when there is nothing to undo,
+// even with a broken admin secret (see nothingToPrune).
 func (t Target) Prune(ctx context.Context, req core.ApplyRequest) (core.Plan, error) {
+	switch why, err := t.nothingToPrune(ctx, req); {
+	case err != nil:
+		return core.Plan{}, err
+	case why != "":
+		return core.Plan{Actions: []string{why}}, nil
+	}
 	c, as, err := t.adminConn(ctx, core.ApplyRequest{Want: req.Want, Admin: req.Admin, Current: req.Want})
 	if err != nil {
 		return core.Plan{}, err
 	}
 	defer c.Close()
-	if !c.srv.dual() {
-		return core.Plan{}, nil
-	}
 	stmts, shown, err := setOwn(c, core.ApplyRequest{Strategy: core.Single, Want: req.Want, AccountHost: req.AccountHost}, as)
 	if err != nil {
 		return core.Plan{}, err
 	}
 	return run(ctx, c, req.DryRun, stmts, shown)
+}
+
+// nothingToPrune says why the account holds no password to remove, or ""
+// when it may. It logs in with CURRENT (which works: deploy checked), never
+// as the admin: MariaDB and MySQL before 8.0.14 keep one password per
+// account; on MySQL 8 the only password to remove is a PENDING of the same
+// user that still logs in (an alternate PENDING is another account, which
+// the undo leaves as it is, as on PostgreSQL).
+func (t Target) nothingToPrune(ctx context.Context, req core.ApplyRequest) (string, error) {
+	c, err := connect(ctx, req.Want)
+	if err != nil {
+		return "", err
+	}
+	srv := c.srv
+	c.Close()
+	if !srv.dual() {
+		return "found that " + srv.name() + " keeps one password per account: nothing to remove", nil
+	}
+	user, _ := req.Want.String("username")
+	pending := req.Current // the undo's request carries PENDING there, if the store still has it
+	switch u, _ := pending.String("username"); {
+	case pending.IsZero() || pending.Equal(req.Want):
+		return "", nil // rollback removed PENDING: only the admin can tell
+	case u != user:
+		return fmt.Sprintf("found that PENDING is another account (%q): nothing to remove from %q", u, user), nil
+	}
+	switch err := t.Check(ctx, pending); {
+	case errors.Is(err, core.ErrRejected):
+		return "found the discarded PENDING password refused already: nothing to remove", nil
+	case err != nil:
+		return "", err
+	}
+	return "", nil
 }
 
 // Sessions lists the sessions of the credential's user from the

@@ -142,3 +142,36 @@ func TestConnectRefusedIsUnavailable(t *testing.T) {
 		t.Errorf("got %v, want ErrUnavailable", err)
 	}
 }
+
+// TestClassifyRefusedStatements: a statement the server refuses is a
+// permission problem (exit 2) or a state conflict (exit 5), never exit 1;
+// access denied means a refused login only when logging in.
+func TestClassifyRefusedStatements(t *testing.T) {
+	tests := []struct {
+		number   uint16
+		login    bool
+		wantCode int
+	}{
+		{1959, false, core.ExitConflict}, // MariaDB: role not granted (SET DEFAULT ROLE)
+		{3530, false, core.ExitConflict}, // MySQL 8: role not granted
+		{1396, false, core.ExitConflict}, // CREATE/ALTER USER failed: account exists or not
+		{1141, false, core.ExitConflict}, // no such grant to revoke
+		{1146, false, core.ExitConflict}, // table dropped meanwhile
+		{1044, false, core.ExitUsage},    // no privilege on the database (mysql.* for SET DEFAULT ROLE)
+		{1698, false, core.ExitUsage},    // MariaDB: GRANT role without ADMIN OPTION
+		{1045, false, core.ExitUsage},
+		{1698, true, core.ExitRejected}, // at login: the credential is refused
+		{1045, true, core.ExitRejected},
+	}
+	for _, tc := range tests {
+		err := error(&mysql.MySQLError{Number: tc.number, Message: "m"})
+		if tc.login {
+			err = classify(err)
+		} else {
+			err = refused(err)
+		}
+		if got := core.ExitCode(err); got != tc.wantCode {
+			t.Errorf("error %d (login %v): got exit %d, want %d", tc.number, tc.login, got, tc.wantCode)
+		}
+	}
+}

@@ -37,6 +37,11 @@ func TestTLSVerification(t *testing.T) {
 		}
 		return v
 	}
+	plain, err := testsrv.StartMariaDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plain.Stop)
 	ca := []string{"MYSQL_CA_CERT=" + db.CAFile}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	conformance.ValidateTLS(t, vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir),
@@ -47,6 +52,6 @@ func TestTLSVerification(t *testing.T) {
 			{Name: "tls true with MYSQL_CA_CERT", Value: value(db, "127.0.0.1", "true"), Env: ca},
 			{Name: "tls true by name with MYSQL_CA_CERT", Value: value(db, "localhost", "true"), Env: ca},
 			{Name: "tls true with SSL_CERT_FILE", Value: value(db, "127.0.0.1", "true"), Env: []string{"SSL_CERT_FILE=" + db.CAFile}},
-			{Name: "tls true on a server without TLS", Value: value(env.MariaDB, "127.0.0.1", "true"), Want: core.ExitUsage, Stderr: []string{"does not offer TLS", "tls"}},
+			{Name: "tls true on a server without TLS", Value: value(plain, "127.0.0.1", "true"), Want: core.ExitUsage, Stderr: []string{"does not offer TLS", "tls"}},
 		})
 }

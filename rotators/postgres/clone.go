@@ -60,8 +60,10 @@ func cloneStatements(ctx context.Context, conn *pgx.Conn, req core.ApplyRequest,
 }
 
 // compare reads both roles' privileges and returns what to grant to and
-// revoke from user. A new clone gets the memberships and attributes of
-// partner as part of its creation; any other difference is grant drift.
+// revoke from user. A new clone gets the role-level properties of partner
+// (memberships and their admin option, attributes, settings, connection
+// limit, VALID UNTIL) as part of its creation; any other difference is
+// grant drift.
 func compare(ctx context.Context, conn *pgx.Conn, partner, user string, exists, reconcile bool) (missing, extra []priv, err error) {
 	want, err := privileges(ctx, conn, partner)
 	if err != nil {
@@ -77,7 +79,7 @@ func compare(ctx context.Context, conn *pgx.Conn, partner, user string, exists, 
 	var drift []priv
 	owner := false
 	for _, p := range append(append([]priv{}, missing...), extra...) {
-		if exists || (p.kind != kindMember && p.kind != kindAttr) {
+		if exists || !roleLevel(p.kind) {
 			drift = append(drift, p)
 		}
 		owner = owner || p.kind == kindOwner

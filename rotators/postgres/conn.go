@@ -105,6 +105,11 @@ func quoteDSN(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// objectState are the SQLSTATEs of a statement refused because roles or
+// objects are not in the state it needs (dropped or created meanwhile, or
+// still depended on): they changed under the rotation (exit 5).
+var objectState = map[string]bool{"42704": true, "42710": true, "42P01": true, "42703": true, "42883": true, "2BP01": true}
+
 // classify maps connection and server errors onto the core classes.
 func classify(err error) error {
 	var pgErr *pgconn.PgError
@@ -125,8 +130,8 @@ func classify(err error) error {
 			return fmt.Errorf("%w: %s", core.ErrDenied, pgErr.Message)
 		case strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57") || strings.HasPrefix(pgErr.Code, "08"):
 			return fmt.Errorf("%w: %s (SQLSTATE %s)", core.ErrUnavailable, pgErr.Message, pgErr.Code)
-		case pgErr.Code == "40001" || pgErr.Code == "40P01":
-			return fmt.Errorf("%w: %s", core.ErrConflict, pgErr.Message)
+		case pgErr.Code == "40001" || pgErr.Code == "40P01" || objectState[pgErr.Code]:
+			return fmt.Errorf("%w: %s (SQLSTATE %s)", core.ErrConflict, pgErr.Message, pgErr.Code)
 		}
 		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne), pgconn.Timeout(err):

@@ -29,6 +29,9 @@ type priv struct {
 }
 
 func (p priv) String() string {
+	if p.prop() {
+		return p.propString()
+	}
 	switch p.kind {
 	case kindMember:
 		return "membership in role " + ident(p.name)
@@ -44,6 +47,9 @@ func (p priv) String() string {
 
 // grant returns the statement that gives p to role ("" for ownership).
 func (p priv) grant(role string) string {
+	if p.prop() {
+		return p.propGrant(role)
+	}
 	switch p.kind {
 	case kindMember:
 		return "GRANT " + ident(p.name) + " TO " + ident(role)
@@ -59,6 +65,9 @@ func (p priv) grant(role string) string {
 
 // revoke returns the statement that takes p from role ("" for ownership).
 func (p priv) revoke(role string) string {
+	if p.prop() {
+		return p.propRevoke(role)
+	}
 	switch p.kind {
 	case kindMember:
 		return "REVOKE " + ident(p.name) + " FROM " + ident(role)
@@ -73,12 +82,13 @@ func (p priv) revoke(role string) string {
 }
 
 // privilegesQuery lists a role's privileges in the current database:
-// memberships, attributes, explicit grants on relations, columns, schemas,
-// the database and functions (aclexplode of the catalogs' ACLs), and the
-// number of objects it owns. Object names come quoted from regclass,
+// memberships (and their admin option), attributes, settings (ALTER ROLE
+// ... SET, for every database), connection limit and VALID UNTIL, explicit
+// grants on relations, columns, schemas, the database and functions
+// (aclexplode of the catalogs' ACLs), and the number of objects it owns. Object names come quoted from regclass,
 // regprocedure and quote_ident.
 const privilegesQuery = `
-WITH r AS (SELECT oid, rolcreatedb, rolcreaterole, rolinherit FROM pg_roles WHERE rolname = $1),
+WITH r AS (SELECT oid, rolcreatedb, rolcreaterole, rolinherit, rolconnlimit, rolvaliduntil FROM pg_roles WHERE rolname = $1),
 acl AS (
   SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || c.oid::regclass::text AS object,
          a.privilege_type AS name, a.is_grantable, a.grantee
@@ -100,6 +110,10 @@ UNION ALL SELECT 'member', g.rolname, '' FROM pg_auth_members m JOIN pg_roles g 
 UNION ALL SELECT 'attribute', 'CREATEDB', '' FROM r WHERE rolcreatedb
 UNION ALL SELECT 'attribute', 'CREATEROLE', '' FROM r WHERE rolcreaterole
 UNION ALL SELECT 'attribute', 'INHERIT', '' FROM r WHERE rolinherit
+UNION ALL SELECT 'admin option', g.rolname, '' FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, r WHERE m.member = r.oid AND m.admin_option
+UNION ALL SELECT 'setting', c, COALESCE(d.datname, '') FROM pg_db_role_setting s LEFT JOIN pg_database d ON d.oid = s.setdatabase, r, unnest(s.setconfig) c WHERE s.setrole = r.oid
+UNION ALL SELECT 'connection limit', rolconnlimit::text, '' FROM r WHERE rolconnlimit <> -1
+UNION ALL SELECT 'valid until', rolvaliduntil::text, '' FROM r WHERE rolvaliduntil <> 'infinity'
 UNION ALL SELECT 'owner', n::text, '' FROM (
   SELECT (SELECT count(*) FROM pg_class c, r WHERE c.relowner = r.oid AND c.relkind IN ('r','v','m','S','f','p'))
        + (SELECT count(*) FROM pg_namespace s, r WHERE s.nspowner = r.oid)
@@ -126,8 +140,9 @@ func privileges(ctx context.Context, q querier, role string) ([]priv, error) {
 	return out, nil
 }
 
-// diffPrivs returns what want has and have lacks (missing) and what have
-// has and want lacks (extra), sorted.
+// diffPrivs returns what want has and have lacks (missing), in the order
+// to grant them, and what have has and want lacks (extra), in the order to
+// revoke them (see rank).
 func diffPrivs(want, have []priv) (missing, extra []priv) {
 	for _, p := range want {
 		if !slices.Contains(have, p) && !slices.Contains(missing, p) {
@@ -139,10 +154,17 @@ func diffPrivs(want, have []priv) (missing, extra []priv) {
 			extra = append(extra, p)
 		}
 	}
-	byText := func(a, b priv) int { return strings.Compare(a.String(), b.String()) }
-	slices.SortFunc(missing, byText)
-	slices.SortFunc(extra, byText)
+	slices.SortFunc(missing, func(a, b priv) int { return byRank(a, b, 1) })
+	slices.SortFunc(extra, func(a, b priv) int { return byRank(a, b, -1) })
 	return missing, extra
+}
+
+// byRank compares by rank (dir -1: highest first), then by text.
+func byRank(a, b priv, dir int) int {
+	if d := dir * (a.rank() - b.rank()); d != 0 {
+		return d
+	}
+	return strings.Compare(a.String(), b.String())
 }
 
 // driftError reports grant drift between the two roles of the pair.

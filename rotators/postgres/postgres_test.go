@@ -49,7 +49,11 @@ func harnessWith(t *testing.T, store conformance.StoreHarness, put putFunc) conf
 		NewAccount: func(t testing.TB, r *conformance.Runner, s core.Strategy) (core.Ref, core.Value) {
 			return newAccount(t, r, put, "app_"+conformance.RandomID(""))
 		},
-		Login: login,
+		NewRichAccount: func(t testing.TB, r *conformance.Runner) (core.Ref, core.Value) {
+			return newRichAccount(t, r, put, "rich_"+conformance.RandomID(""))
+		},
+		Behaviour: behaviour,
+		Login:     login,
 		Break: func(t testing.TB, creds core.Value) {
 			user, _ := creds.String("username")
 			adminExec(t, fmt.Sprintf("ALTER ROLE %s PASSWORD %s", pgx.Identifier{user}.Sanitize(), quote(conformance.RandomID("broken-"))))

@@ -18,9 +18,12 @@ type Needs struct {
 	Binaries bool // every cmd/ binary built into Env.BinDir
 	Moto     bool // a moto server (AWS) with authentication on
 	MariaDB  bool // a MariaDB server
-	Redis    bool // a Redis server with ACLs
-	GCPSM    bool // the GCP Secret Manager test double (gRPC, in process)
-	AzKV     bool // the Azure Key Vault test double (HTTPS, in process)
+	// MariaDBTLS: the MariaDB server also speaks TLS (StartMariaDBTLS), for
+	// accounts that REQUIRE SSL; clients may still connect without it.
+	MariaDBTLS bool
+	Redis      bool // a Redis server with ACLs
+	GCPSM      bool // the GCP Secret Manager test double (gRPC, in process)
+	AzKV       bool // the Azure Key Vault test double (HTTPS, in process)
 }
 
 // Env is what Main started; fields that were not needed stay zero.
@@ -111,7 +114,11 @@ func (e *Env) servers(needs Needs) []struct {
 			return e.Moto, err
 		}},
 		{needs.MariaDB, func(ctx context.Context) (s interface{ Stop() }, err error) {
-			e.MariaDB, err = StartMariaDB(ctx)
+			if needs.MariaDBTLS {
+				e.MariaDB, err = StartMariaDBTLS(ctx)
+			} else {
+				e.MariaDB, err = StartMariaDB(ctx)
+			}
 			return e.MariaDB, err
 		}},
 		{needs.Redis, func(ctx context.Context) (s interface{ Stop() }, err error) {
