@@ -18,7 +18,8 @@ deps: ## install servers and tools (Debian packages, OpenBao, staticcheck)
 build: ## build every binary into dist/bin (stripped: a third smaller, see docs/benchmarks.md)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o dist/bin/ ./cmd/...
 
-lint: ## gofmt, go vet, staticcheck, govulncheck (local database, see scripts/vulncheck.sh)
+lint: ## the tree holds only sources, gofmt, go vet, staticcheck, govulncheck (local database, see scripts/vulncheck.sh)
+	bash scripts/check-tree.sh
 	@test -z "$$(gofmt -l cmd rotators)" || { gofmt -l cmd rotators; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	staticcheck ./...

