@@ -42,7 +42,7 @@ VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 DEMO_APT_PACKAGES=(postgresql-15 ca-certificates python3 python3-venv)
 TEST_APT_PACKAGES=(git mariadb-server redis-server podman runc busybox-static maven awscli jq time)
 # The packages the demo builds and runs (their modules are fetched up front).
-DEMO_GO_PACKAGES=(./rotators/internal/demo ./cmd/...)
+DEMO_GO_PACKAGES=(./rotators/internal/demo)
 
 usage() {
 	printf 'usage: %s [--demo | --bench]\n' "$0" >&2
