@@ -38,7 +38,7 @@ test-short: ## unit tests only, no servers, seconds
 	$(GO) test -short ./...
 
 demo: deps-demo ## a real rotation of a PostgreSQL password stored in OpenBao
-	$(GO) run ./rotators/internal/demo
+	CGO_ENABLED=0 $(GO) run ./rotators/internal/demo
 
 image: deps ## the container image (podman offline, or CONTAINER=docker)
 	bash docker/build.sh

@@ -161,10 +161,13 @@ prepare() {
 #!/bin/bash
 set -euo pipefail
 cd /src/rotation-pack
-echo "fresh-check: $(go version), $(nproc) cores, make $1"
+echo "fresh-check: $(go version), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), make $1"
 s=$SECONDS
 make "$1"
-echo "fresh-check: make $1 passed in $((SECONDS - s))s"
+# CPU time of everything make ran (user and system), to judge the wall time
+# on a machine that others load too.
+cpu=$(times | tail -n 1 | awk '{ print $1 " user, " $2 " system" }')
+echo "fresh-check: make $1 passed in $((SECONDS - s))s (CPU: $cpu; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 RUN
 }
 
@@ -174,6 +177,10 @@ in_root() {
 		bash -euo pipefail -c '
 			r=$1 env=$2 target=$3
 			shift 3
+			# The root a mount point of its own, as a container'"'"'s is:
+			# podman makes "/" private when it unpacks a layer, and in a
+			# plain chroot "/" is no mount point (EINVAL).
+			mount --bind "$r" "$r"
 			mount --rbind /dev "$r/dev"
 			mount --rbind /sys "$r/sys"
 			mount -t proc proc "$r/proc"
@@ -202,6 +209,6 @@ for t in "${targets[@]}"; do
 done
 log "summary (commit ${commit:0:12}):"
 for p in "${PHASES[@]}"; do log "  $p"; done
-grep -h '^install-deps: done in' "$LOG" | sed 's/^/fresh-check:   /' || true
+grep -hE '^install-deps: done in|^fresh-check: make .* passed in' "$LOG" | sed 's/^fresh-check: //; s/^/fresh-check:   /' || true
 ((status == 0)) && log "PASS" || log "FAIL (log: $LOG)"
 exit "$status"

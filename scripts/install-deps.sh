@@ -41,8 +41,9 @@ GOVULNCHECK_VERSION=v1.9.0 # golang.org/x/vuln
 VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 DEMO_APT_PACKAGES=(postgresql-15 ca-certificates python3 python3-venv)
 TEST_APT_PACKAGES=(git mariadb-server redis-server podman runc busybox-static maven awscli jq time)
-# The packages the demo builds and runs (their modules are fetched up front).
-DEMO_GO_PACKAGES=(./rotators/internal/demo)
+# What the demo compiles: itself and the family binaries the flow runs
+# (compiled up front, with a line per package, so that `go run` only links).
+DEMO_GO_PACKAGES=(./rotators/internal/demo ./cmd/rotation-pack-vault ./cmd/rotation-pack-db)
 
 usage() {
 	printf 'usage: %s [--demo | --bench]\n' "$0" >&2
@@ -280,7 +281,7 @@ go_tool() {
 		log "$name $ver present ($goversion)"
 		return
 	fi
-	step "$name" "go install $pkg@$ver" env -C "$ROOT" GOBIN="$ROOT/.bin" go install "$pkg@$ver"
+	step "$name" "go install $pkg@$ver" env -C "$ROOT" GOBIN="$ROOT/.bin" go install -v "$pkg@$ver"
 }
 
 # check_go: the local go, without fetching go.mod's toolchain (that waits for
@@ -303,6 +304,17 @@ go_modules() {
 }
 
 go_list_deps() { (cd "$ROOT" && go list -deps "$@" >/dev/null); }
+
+# go_build_demo: compiles the packages that `make demo` builds into the build
+# cache, as it builds them (CGO_ENABLED=0, like the image's binaries); the
+# main packages are left to it, so that nothing is linked twice.
+go_build_demo() {
+	cd "$ROOT"
+	export CGO_ENABLED=0
+	local pkgs
+	mapfile -t pkgs < <(go list -deps -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' "${DEMO_GO_PACKAGES[@]}")
+	go build -v "${pkgs[@]}"
+}
 
 # go_toolchain: the toolchain go.mod asks for, else its go line.
 go_toolchain() { awk '$1 == "toolchain" { t = $2 } $1 == "go" { g = "go" $2 } END { print t ? t : g }' "$ROOT/go.mod"; }
@@ -361,9 +373,10 @@ install_kestra_check() {
 }
 
 m2_status() {
-	local n
-	n=$(find ~/.m2/repository -name '*.jar' 2>/dev/null | wc -l)
-	echo "$n jars in ~/.m2/repository"
+	local poms jars
+	poms=$(find ~/.m2/repository -name '*.pom' 2>/dev/null | wc -l)
+	jars=$(find ~/.m2/repository -name '*.jar' 2>/dev/null | wc -l)
+	echo "~/.m2/repository holds $poms poms and $jars jars"
 }
 
 check_go # fail before changing anything
@@ -372,6 +385,7 @@ install_apt
 install_bao
 if [[ $PROFILE == demo ]]; then
 	go_modules "${DEMO_GO_PACKAGES[@]}"
+	step compile "compiling the demo and its binaries (a line per package)" go_build_demo
 else
 	configure_podman
 	install_moto
