@@ -126,11 +126,17 @@ step() {
 }
 
 # --- Debian packages --------------------------------------------------------
-install_apt() {
-	local missing=() p
-	for p in "${APT_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+# missing_packages PACKAGE...: those of PACKAGEs that are not installed.
+missing_packages() {
+	local p
+	for p; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
 	done
+}
+
+install_apt() {
+	local missing=()
+	mapfile -t missing < <(missing_packages "${APT_PACKAGES[@]}")
 	if [[ ${#missing[@]} -eq 0 ]]; then
 		log "debian packages present: ${APT_PACKAGES[*]}"
 		return
@@ -157,7 +163,7 @@ apt_install() {
 	trap "restore_policy '$backup'" EXIT
 	printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
 	as_root chmod 755 /usr/sbin/policy-rc.d
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	[[ -n ${APT_UPDATED:-} ]] || as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 	restore_policy "$backup"
 	trap - EXIT
@@ -361,6 +367,44 @@ vulndb_status() {
 	fi
 }
 
+# --- the demo: Go's part beside apt's -------------------------------------------
+# install_demo: Go's part (toolchain, modules and compiling: network and CPU)
+# runs in the background while apt and pip install the servers (network and
+# disk), after ca-certificates, which the downloads over TLS need. Its lines
+# and times follow when it is done.
+install_demo() {
+	local golog gopid rc=0 start
+	if [[ -n $(missing_packages ca-certificates) ]]; then
+		step ca "apt-get install ca-certificates (Go downloads over TLS)" apt_install ca-certificates
+		APT_UPDATED=1
+	fi
+	golog=$(mktemp)
+	start=${EPOCHREALTIME/,/.}
+	log "Go toolchain, modules and compiling: in the background, beside apt and pip"
+	demo_go >"$golog" 2>&1 &
+	gopid=$!
+	# shellcheck disable=SC2064 # expand $gopid now
+	trap "kill $gopid 2>/dev/null || true" EXIT # should apt or pip fail
+	install_apt
+	install_bao
+	GOLOG=$golog STEP_STATUS=golog_status step wait "waiting for Go's part" wait_pid "$gopid"
+	wait "$gopid" || rc=$?
+	trap - EXIT
+	grep -v '^install-deps:   \.\.\. ' "$golog" || true # its lines, without its progress lines
+	rm -f "$golog"
+	((rc == 0)) || die "Go's part failed (exit $rc)"
+	STEP_TIMES+=("Go's part $(since "$start")s in the background")
+}
+
+demo_go() {
+	go_modules "${DEMO_GO_PACKAGES[@]}"
+	step compile "compiling the demo and its binaries (a line per package)" go_build_demo
+}
+
+wait_pid() { while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; }
+
+golog_status() { grep '^install-deps: ' "$GOLOG" | tail -n 1 | sed 's/^install-deps: *//' | cut -c 1-100; }
+
 # --- Kestra's own parser (kestra-check/, run by `make test`) -------------------
 # install_kestra_check: Maven (Debian) for kestra-check/run.sh, which then
 # downloads Kestra 1.3.19 and 2.0.0 from Maven Central into ~/.m2 and builds
@@ -381,12 +425,11 @@ m2_status() {
 
 check_go # fail before changing anything
 log "installing what \`make $PROFILE\` needs"
-install_apt
-install_bao
 if [[ $PROFILE == demo ]]; then
-	go_modules "${DEMO_GO_PACKAGES[@]}"
-	step compile "compiling the demo and its binaries (a line per package)" go_build_demo
+	install_demo
 else
+	install_apt
+	install_bao
 	configure_podman
 	install_moto
 	go_modules ./...
