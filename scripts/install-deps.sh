@@ -403,7 +403,8 @@ demo_go() {
 
 wait_pid() { while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; }
 
-golog_status() { grep '^install-deps: ' "$GOLOG" | tail -n 1 | sed 's/^install-deps: *//' | cut -c 1-100; }
+# golog_status: the last line of Go's part, without its own progress prefix.
+golog_status() { grep '^install-deps: ' "$GOLOG" | tail -n 1 | sed -E 's/^install-deps: *(\.\.\. [0-9]+s: )?//' | cut -c 1-100; }
 
 # --- Kestra's own parser (kestra-check/, run by `make test`) -------------------
 # install_kestra_check: Maven (Debian) for kestra-check/run.sh, which then
