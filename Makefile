@@ -8,17 +8,21 @@ export PATH := $(CURDIR)/.bin:$(PATH)
 # whatever the local go's default (Debian's and go.dev's tarball say local).
 export GOTOOLCHAIN ?= auto
 
-.PHONY: all deps build lint kestra-check test test-short demo image bench clean
+.PHONY: all deps deps-demo build lint kestra-check test test-short demo image bench fresh-check clean
 
 all: build
 
-deps: ## install servers and tools (Debian packages, OpenBao, staticcheck)
+deps: ## install every server and tool the tests need (Debian packages, OpenBao, moto, Go tools, Kestra)
 	bash scripts/install-deps.sh
+
+deps-demo: ## install only what the demo needs (PostgreSQL, OpenBao, the Go toolchain and modules)
+	bash scripts/install-deps.sh --demo
 
 build: ## build every binary into dist/bin (stripped: a third smaller, see docs/benchmarks.md)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o dist/bin/ ./cmd/...
 
-lint: ## gofmt, go vet, staticcheck, govulncheck (local database, see scripts/vulncheck.sh)
+lint: ## the tree holds only sources, gofmt, go vet, staticcheck, govulncheck (local database, see scripts/vulncheck.sh)
+	bash scripts/check-tree.sh
 	@test -z "$$(gofmt -l cmd rotators)" || { gofmt -l cmd rotators; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	staticcheck ./...
@@ -33,16 +37,19 @@ test: deps lint kestra-check ## everything: unit, conformance, leak, flow and co
 test-short: ## unit tests only, no servers, seconds
 	$(GO) test -short ./...
 
-demo: deps ## a real rotation of a PostgreSQL password stored in OpenBao
-	$(GO) run ./rotators/internal/demo
+demo: deps-demo ## a real rotation of a PostgreSQL password stored in OpenBao
+	CGO_ENABLED=0 $(GO) run ./rotators/internal/demo
 
 image: deps ## the container image (podman offline, or CONTAINER=docker)
 	bash docker/build.sh
 
 # BENCH_ARGS: flags of rotators/internal/bench, e.g. BENCH_ARGS=-quick or "-runs 20 -redis-users 100".
 bench: image ## benchmarks against bao, aws, OpenBao rotate-role and Kestra's guide; writes docs/benchmarks.md
-	bash scripts/install-deps.sh --bench
 	$(GO) run ./rotators/internal/bench $(BENCH_ARGS)
+
+# FRESH_CHECK_TARGETS: which make targets to run in the fresh root (default: demo test).
+fresh-check: ## run the README's commands (make demo, make test) in a throwaway Debian bookworm root; prints timings
+	bash scripts/fresh-check.sh $(FRESH_CHECK_TARGETS)
 
 clean:
 	rm -rf dist

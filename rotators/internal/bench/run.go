@@ -81,7 +81,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b.srv, err = startServers(ctx)
 	defer b.srv.stop()
 	if err != nil {
-		return fmt.Errorf("servers (install them with scripts/install-deps.sh --bench): %w", err)
+		return fmt.Errorf("servers (install them with scripts/install-deps.sh): %w", err)
 	}
 	if err := b.sections(ctx, res); err != nil {
 		return err
@@ -140,7 +140,7 @@ func (b *bench) sections(ctx context.Context, res *results) error {
 }
 
 // tools finds the baseline CLIs: OpenBao's own Go binary, Debian's AWS CLI
-// (/usr/bin/aws) and jq, and GNU time; scripts/install-deps.sh --bench
+// (/usr/bin/aws) and jq, and GNU time; scripts/install-deps.sh (make test)
 // installs them.
 func (b *bench) tools() error {
 	var err error
@@ -149,13 +149,13 @@ func (b *bench) tools() error {
 	}
 	b.aws = "/usr/bin/aws"
 	if _, err := os.Stat(b.aws); err != nil {
-		return fmt.Errorf("the Debian AWS CLI (/usr/bin/aws) is missing: run scripts/install-deps.sh --bench")
+		return fmt.Errorf("the Debian AWS CLI (/usr/bin/aws) is missing: run scripts/install-deps.sh")
 	}
 	if _, err := os.Stat(gnuTime); err != nil {
-		return fmt.Errorf("GNU time (%s) is missing: run scripts/install-deps.sh --bench", gnuTime)
+		return fmt.Errorf("GNU time (%s) is missing: run scripts/install-deps.sh", gnuTime)
 	}
 	if _, err := exec.LookPath("jq"); err != nil {
-		return fmt.Errorf("jq is missing: run scripts/install-deps.sh --bench")
+		return fmt.Errorf("jq is missing: run scripts/install-deps.sh")
 	}
 	b.guide = filepath.Join(b.root, "rotators", "internal", "bench", "guide-flow.sh")
 	return nil

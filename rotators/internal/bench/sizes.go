@@ -180,7 +180,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func awsCLIFloor(ctx context.Context) (int64, string) {
 	out, err := exec.CommandContext(ctx, "dpkg", "-L", "awscli").Output()
 	if err != nil {
-		return 0, "Debian's awscli not installed (scripts/install-deps.sh --bench)"
+		return 0, "Debian's awscli not installed (scripts/install-deps.sh)"
 	}
 	var total int64
 	for _, path := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -6,7 +6,8 @@
 // It uses the Vault given by VAULT_ADDR/VAULT_TOKEN and the PostgreSQL given
 // by DEMO_PG_ADMIN_DSN (a superuser DSN) when they are set and reachable, and
 // otherwise starts a throw-away OpenBao and PostgreSQL on random loopback
-// ports, which it stops at the end. It builds the binaries, creates the role
+// ports, which it stops at the end. It builds the binaries of the Vault and
+// database families (as the image holds them), creates the role
 // orders_app and its secret, runs flows/postgres-password-vault.yaml the way
 // Kestra would (rotators/flowrun), printing each task's log - the audit
 // trail, never a secret value - and ends by logging in with the new password
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
@@ -42,7 +44,7 @@ func run(ctx context.Context) error {
 	}
 	defer s.stop()
 
-	say("\n[2/5] Binaries (what the container image holds on its PATH)")
+	say("\n[2/5] Binaries (as the container image holds them on its PATH)")
 	root, err := testsrv.RepoRoot()
 	if err != nil {
 		return err
@@ -52,11 +54,14 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(bin)
-	if err := testsrv.BuildBinaries(root, bin); err != nil {
+	names, err := buildBinaries(root, bin)
+	if err != nil {
 		return err
 	}
-	names, _ := filepath.Glob(filepath.Join(bin, "*"))
-	say("  built %d binaries into %s", len(names), bin)
+	for _, f := range demoFamilies {
+		say("  built %s into %s", f.Name, bin)
+	}
+	say("  %d commands, each a link to its family's binary: %s", len(names), strings.Join(names, " "))
 
 	say("\n[3/5] A database role and its credential in Vault")
 	d, err := setup(ctx, root, s)
