@@ -196,7 +196,9 @@ func (t Task) check() error {
 			return errors.New("flowrun supports retry type constant with maxAttempts >= 1 only")
 		}
 		if t.Timeout != "" {
-			return errors.New("flowrun does not support timeout")
+			if _, err := isoDuration(t.Timeout); err != nil {
+				return fmt.Errorf("timeout: %w", err)
+			}
 		}
 		for _, g := range t.OutputFiles {
 			if _, err := filepath.Match(g, ""); err != nil || strings.Contains(g, "{{") || filepath.IsAbs(g) {
