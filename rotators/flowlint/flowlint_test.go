@@ -171,6 +171,7 @@ func TestRules(t *testing.T) {
 		{"concurrency FAIL", r("behavior: QUEUE", "behavior: FAIL"), "concurrency", "use QUEUE"},
 		{"concurrency CANCEL", r("behavior: QUEUE", "behavior: CANCEL"), "concurrency", "use QUEUE"},
 		{"no timeout", r("    timeout: PT5M\n", ""), "timeout", "concurrency slot"},
+		{"outputFiles as uid 10001", r(stage, stage+"    outputFiles: [report.csv]\n"), "runner", "user: root"},
 		{"BOOLEAN", r("type: BOOL,", "type: BOOLEAN,"), "portable", "BOOL"},
 		{"input type", r("type: BOOL,", "type: BOOLEANS,"), "input", "unknown type"},
 		{"input id", r("{id: mode,", "{id: -mode,"), "id", "input id"},

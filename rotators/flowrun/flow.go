@@ -14,7 +14,7 @@
 // property, so that it can never silently do something different from
 // Kestra (pebble.go has the grammar):
 //
-//	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}
+//	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}  {{ envs.x }}
 //	{{ outputs.TASK.vars.KEY }}  {{ trigger.X.Y }}  (from Runner.Trigger)
 //	'literal'  a ~ b  a == b  (cond ? a : b)  ( ... )
 //	x | replace({'from': 'to', ...})  x | jq('.a.b') | first

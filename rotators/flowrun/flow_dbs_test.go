@@ -113,7 +113,7 @@ func newDBFixture(t *testing.T, d dbFlow) *fixture {
 // runDB runs d's flow for f with a strategy; before, if set, runs before each task.
 func runDB(t *testing.T, d dbFlow, f *fixture, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	inputs := flowInputs(f.secretRef, f.adminRef, strategy, dryRun)
 	inputs["grace"] = "20s"
 	return runFlow(t, d.file, r, inputs)

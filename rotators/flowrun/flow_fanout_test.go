@@ -82,7 +82,7 @@ func (fo *fanout) targets() string {
 
 func (fo *fanout) run(t *testing.T, mode, strategy string, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": fo.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	return runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
 		"targets": fo.targets(), "on_failure": mode, "strategy": strategy, "grace": "20s"})
 }

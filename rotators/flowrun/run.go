@@ -66,6 +66,9 @@ type Runner struct {
 	BinDir string
 	// Secrets are what secret('NAME') returns, by name (see Context).
 	Secrets map[string]string
+	// Envs are what {{ envs.name }} returns: settings that are not secret
+	// (VAULT_ADDR, AWS_REGION), by upper-cased name (see Context).
+	Envs map[string]string
 	// ExecutionID is the execution id to use; a random Kestra-like id if empty.
 	ExecutionID string
 	// BeforeTask, if set, is called before each task (errors tasks included).
@@ -102,7 +105,7 @@ func (r *Runner) Run(ctx context.Context, f *Flow, inputs map[string]string) (*E
 	if e.ID == "" {
 		e.ID = NewExecutionID()
 	}
-	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Outputs: map[string]map[string]any{}, Trigger: r.Trigger}
+	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Envs: upperKeys(r.Envs), Outputs: map[string]map[string]any{}, Trigger: r.Trigger}
 	if !r.runTasks(ctx, f.Tasks, false, rc, e) {
 		e.State = Failed
 		r.runTasks(ctx, f.Errors, true, rc, e)
