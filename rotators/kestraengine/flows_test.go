@@ -1,0 +1,206 @@
+package kestraengine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+var (
+	env testsrv.Env
+
+	engineOnce sync.Once
+	eng        *engine
+	engErr     error
+	prefix     string // every fixture's secrets are under secret/<prefix>
+	flowToken  string // the engine's secret('VAULT_TOKEN'): the documented policy for prefix
+)
+
+func TestMain(m *testing.M) {
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Binaries: true}, &env)
+	if eng != nil {
+		eng.stop()
+	}
+	os.Exit(code)
+}
+
+// kestra returns the package's engine, started on first use: Kestra reads
+// its secrets once, at start, so one policy token serves every test.
+func kestra(t *testing.T) *engine {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs Kestra's engine (JVM), OpenBao and PostgreSQL")
+	}
+	engineOnce.Do(func() {
+		vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+		prefix = "kengine-" + conformance.RandomID("") + "/"
+		flowToken = vaulttest.PolicyToken(t, vc, prefix)
+		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19",
+			map[string]string{"VAULT_TOKEN": flowToken},
+			map[string]string{"VAULT_ADDR": env.Bao.Addr},
+			// the flows' in-task retry of exit 3, shortened by configuration
+			[]string{"ROTATE_RETRY_INTERVAL=1"})
+	})
+	if engErr != nil {
+		t.Fatal(engErr)
+	}
+	return eng
+}
+
+// pgFixture is one PostgreSQL login role with its credential in Vault and a
+// CREATEROLE admin credential at its own path, as docs/targets/postgres.md
+// documents.
+type pgFixture struct {
+	vc        *api.Client
+	path      string
+	user      string
+	initial   string
+	secretRef string
+	adminRef  string
+	seen      []string
+}
+
+func newPGFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
+	t.Helper()
+	f := &pgFixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID("")}
+	id := conformance.RandomID("")
+	f.initial = conformance.RandomID("initial-")
+	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
+	group := pgx.Identifier{f.user + "_group"}.Sanitize()
+	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD '%s'", adminUser, adminPW))
+	env.PG.AdminExec(t, "CREATE ROLE "+group)
+	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s' IN ROLE %s", pgx.Identifier{f.user}.Sanitize(), f.initial, group))
+	storedAdminPW := adminPW
+	if adminPasswordWrong {
+		storedAdminPW = conformance.RandomID("wrong-")
+	}
+	f.path = prefix + id + "/postgres"
+	f.secretRef = vaulttest.Put(t, f.vc, f.path, pgValue(f.user, f.initial)).String()
+	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+id+"/postgres", pgValue(adminUser, storedAdminPW)).String()
+	f.seen = []string{f.initial, adminPW, storedAdminPW, env.PG.AdminPassword, env.Bao.Token, flowToken}
+	return f
+}
+
+func pgValue(user, password string) core.Value {
+	v, err := core.ParseValue([]byte(`{"engine":"postgres","host":"127.0.0.1","dbname":"postgres"}`))
+	if err != nil {
+		panic(err)
+	}
+	return v.With("port", strconv.Itoa(env.PG.Port)).With("username", user).With("password", password)
+}
+
+// current returns the password and version Vault serves as CURRENT.
+func (f *pgFixture) current(t *testing.T) (string, int) {
+	t.Helper()
+	s, err := f.vc.KVv2("secret").Get(context.Background(), f.path)
+	if err != nil {
+		t.Fatalf("read secret/%s: %v", f.path, err)
+	}
+	pw, _ := s.Data["password"].(string)
+	return pw, s.VersionMetadata.Version
+}
+
+func (f *pgFixture) logsIn(password string) bool {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, env.PG.DSN(f.user, password, "postgres"))
+	if err != nil {
+		return false
+	}
+	c.Close(ctx)
+	return true
+}
+
+// scan fails the test if a secret value appears in anything Kestra stored
+// for the execution: task outputs and every log line.
+func scan(t *testing.T, x *execution, values []string) {
+	t.Helper()
+	b, err := json.Marshal(struct {
+		T []taskRun
+		L []logLine
+	}{x.TaskRuns, x.Logs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range values {
+		if len(v) < 6 {
+			continue
+		}
+		n++
+		if strings.Contains(string(b), v) {
+			t.Errorf("leak: a secret value appears in what Kestra stored for execution %s", x.ID)
+		}
+	}
+	if n < 5 || len(x.Logs) == 0 {
+		t.Errorf("leak scan saw %d values and %d log lines", n, len(x.Logs))
+	}
+}
+
+// TestPostgresVault runs flows/postgres-password-vault.yaml in Kestra's
+// engine and judges each execution from Vault and PostgreSQL.
+func TestPostgresVault(t *testing.T) {
+	k := kestra(t)
+	tests := []struct {
+		name       string
+		dryRun     bool
+		wrongAdmin bool
+		wantState  string
+		wantTasks  map[string]string // task id -> state
+		wantNew    bool              // a new CURRENT, the old password refused
+	}{
+		{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
+			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true},
+		{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false},
+		{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newPGFixture(t, tt.wrongAdmin)
+			_, before := f.current(t)
+			x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
+				"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
+				"dry_run": strconv.FormatBool(tt.dryRun)})
+			t.Logf("postgres-password-vault (%s) | Kestra 1.3.19 | Process | %s | %s", tt.name, x.State, x.Took.Round(10_000_000))
+			if x.State != tt.wantState {
+				t.Fatalf("got state %s, want %s\n%s", x.State, tt.wantState, x)
+			}
+			for id, want := range tt.wantTasks {
+				if tr := x.task(id); tr == nil || tr.State != want {
+					t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, x)
+				}
+			}
+			if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
+				t.Errorf("rollback ran in a successful execution")
+			}
+			if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
+				t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
+			}
+			cur, after := f.current(t)
+			switch {
+			case tt.wantNew:
+				if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
+					t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
+						after, before, f.logsIn(cur), f.logsIn(f.initial))
+				}
+			default:
+				if after != before || cur != f.initial || !f.logsIn(f.initial) {
+					t.Errorf("got version %d (was %d), initial logs in %v; want Vault and PostgreSQL unchanged", after, before, f.logsIn(f.initial))
+				}
+			}
+			scan(t, x, append(f.seen, cur))
+		})
+	}
+}
