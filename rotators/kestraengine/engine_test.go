@@ -40,6 +40,8 @@ type taskRun struct {
 	State    string         `json:"state"`
 	Attempts int            `json:"attempts"`
 	Outputs  map[string]any `json:"outputs"`
+	// Child is the execution a Subflow task started.
+	Child *execution `json:"child"`
 }
 
 type logLine struct {
@@ -62,6 +64,9 @@ func (e *execution) String() string {
 	fmt.Fprintf(&b, "execution %s %s %s\n", e.ID, e.State, e.Error)
 	for _, tr := range e.TaskRuns {
 		fmt.Fprintf(&b, "  task %s %s attempts=%d outputs=%v\n", tr.TaskID, tr.State, tr.Attempts, tr.Outputs)
+		if tr.Child != nil {
+			fmt.Fprintf(&b, "  child of %s: %s", tr.TaskID, tr.Child)
+		}
 	}
 	for _, l := range e.Logs {
 		fmt.Fprintf(&b, "  log %s %s %s\n", l.TaskID, l.Level, l.Message)

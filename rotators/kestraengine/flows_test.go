@@ -204,3 +204,66 @@ func TestPostgresVault(t *testing.T) {
 		})
 	}
 }
+
+// TestSubflow runs flows/rotate-orders-db-password.yaml, which calls
+// flows/rotate-secret.yaml with a Subflow task, and follows the child
+// execution.
+func TestSubflow(t *testing.T) {
+	k := kestra(t)
+	f := newPGFixture(t, false)
+	_, before := f.current(t)
+	x := k.run(t, "flows/rotate-orders-db-password.yaml", []string{"flows/rotate-secret.yaml"},
+		map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef})
+	t.Logf("rotate-orders-db-password -> rotate-secret | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	if x.State != "SUCCESS" {
+		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
+	}
+	tr := x.task("rotate")
+	if tr == nil || tr.Child == nil || tr.Child.State != "SUCCESS" {
+		t.Fatalf("task rotate: no successful child execution\n%s", x)
+	}
+	for _, id := range []string{"stage", "deploy", "validate", "promote", "revoke", "verify_old_refused"} {
+		if c := tr.Child.task(id); c == nil || c.State != "SUCCESS" {
+			t.Errorf("child task %s: got %v, want SUCCESS", id, c)
+		}
+	}
+	cur, after := f.current(t)
+	if after != before+1 || !f.logsIn(cur) || f.logsIn(f.initial) {
+		t.Errorf("got version %d (was %d); want a new CURRENT that logs in and the old password refused", after, before)
+	}
+	if len(tr.Child.Logs) == 0 {
+		t.Error("the child execution has no logs")
+	}
+	scan(t, x, append(f.seen, cur))
+}
+
+// TestComplianceReport runs flows/rotation-compliance-report.yaml over one
+// Vault folder holding one secret: the report is kept as output files.
+func TestComplianceReport(t *testing.T) {
+	k := kestra(t)
+	f := newPGFixture(t, false)
+	folder := "vault://secret/" + strings.TrimSuffix(f.path, "postgres")
+	x := k.run(t, "flows/rotation-compliance-report.yaml", nil,
+		map[string]string{"vault": "list", "vault_prefix": folder, "max_age": "3650d"})
+	t.Logf("rotation-compliance-report (vault) | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	if x.State != "SUCCESS" {
+		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
+	}
+	tr := x.task("vault")
+	if tr == nil {
+		t.Fatalf("no vault task\n%s", x)
+	}
+	files, _ := tr.Outputs["outputFiles"].(map[string]any)
+	vars, _ := tr.Outputs["vars"].(map[string]any)
+	for _, tc := range []struct{ what, got, want string }{
+		{"vault total", fmt.Sprint(vars["total"]), "1"},
+		{"vault overdue", fmt.Sprint(vars["overdue"]), "0"},
+		{"jsonl kept", fmt.Sprint(files["vault-inventory.jsonl"] != nil), "true"},
+		{"csv kept", fmt.Sprint(files["vault-inventory.csv"] != nil), "true"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %s, want %s\n%s", tc.what, tc.got, tc.want, x)
+		}
+	}
+	scan(t, x, f.seen)
+}

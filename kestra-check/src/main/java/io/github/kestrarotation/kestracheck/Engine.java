@@ -6,6 +6,7 @@ import io.kestra.core.models.executions.LogEntry;
 import io.kestra.core.models.executions.TaskRun;
 import io.kestra.core.models.flows.FlowWithSource;
 import io.kestra.core.models.flows.GenericFlow;
+import io.kestra.core.repositories.ExecutionRepositoryInterface;
 import io.kestra.core.repositories.FlowRepositoryInterface;
 import io.kestra.core.runners.TestRunner;
 import io.kestra.core.runners.TestRunnerUtils;
@@ -26,7 +27,8 @@ import java.util.Map;
  * Kestra's executor and worker in process (as {@link RunFlow}), for many executions in one JVM:
  * reads one JSON request a line on stdin, {@code {"flow": FILE, "with": [FILE...], "inputs": {...}}},
  * runs the execution to its end and prints one line {@code @@engine {JSON}} with its id, state,
- * task runs (id, state, attempts, outputs) and every log line Kestra stored for it. Files named in
+ * task runs (id, state, attempts, outputs, a Subflow's child execution) and every log line Kestra
+ * stored for it. Files named in
  * {@code with} (the flows a Subflow task calls) are saved in the flow repository first; each file
  * is saved once per JVM.
  *
@@ -74,19 +76,7 @@ public final class Engine {
                     FlowWithSource flow = saved.get(file);
                     Map<String, Object> inputs = req.get("inputs") == null ? Map.of() : (Map<String, Object>) req.get("inputs");
                     Execution e = utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
-                    res.put("id", e.getId());
-                    res.put("state", e.getState().getCurrent().toString());
-                    List<Map<String, Object>> trs = new ArrayList<>();
-                    for (TaskRun tr : e.getTaskRunList()) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("taskId", tr.getTaskId());
-                        m.put("state", tr.getState().getCurrent().toString());
-                        m.put("attempts", tr.getAttempts() == null ? 0 : tr.getAttempts().size());
-                        m.put("outputs", tr.getOutputs() == null ? Map.of() : tr.getOutputs());
-                        trs.add(m);
-                    }
-                    res.put("taskRuns", trs);
-                    res.put("logs", settledLogs(ctx, tenant, e.getId()));
+                    res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
                     res.put("error", ex.toString());
                 }
@@ -95,6 +85,40 @@ public final class Engine {
         }
         System.out.flush();
         Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * An execution's id, state, task runs and logs; a Subflow task run's child execution (its
+     * outputs name it as executionId) is described under the task run's "child".
+     */
+    static Map<String, Object> describe(ApplicationContext ctx, String tenant, Execution e) throws InterruptedException {
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("id", e.getId());
+        res.put("state", e.getState().getCurrent().toString());
+        List<Map<String, Object>> trs = new ArrayList<>();
+        for (TaskRun tr : e.getTaskRunList()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("taskId", tr.getTaskId());
+            m.put("state", tr.getState().getCurrent().toString());
+            m.put("attempts", tr.getAttempts() == null ? 0 : tr.getAttempts().size());
+            m.put("outputs", tr.getOutputs() == null ? Map.of() : tr.getOutputs());
+            Object child = tr.getOutputs() == null ? null : tr.getOutputs().get("executionId");
+            if (child instanceof String id) {
+                ExecutionRepositoryInterface repo = ctx.getBean(ExecutionRepositoryInterface.class);
+                Execution c = repo.findById(tenant, id).orElse(null);
+                for (int i = 0; c != null && !c.getState().isTerminated() && i < 50; i++) {
+                    Thread.sleep(100);
+                    c = repo.findById(tenant, id).orElse(null);
+                }
+                if (c != null) {
+                    m.put("child", describe(ctx, tenant, c));
+                }
+            }
+            trs.add(m);
+        }
+        res.put("taskRuns", trs);
+        res.put("logs", settledLogs(ctx, tenant, e.getId()));
+        return res;
     }
 
     /** The execution's logs, once two reads 300 ms apart agree (the log queue is asynchronous). */
