@@ -59,6 +59,16 @@ func (e *execution) task(id string) *taskRun {
 	return nil
 }
 
+// logged reports whether task logged a line containing text.
+func (e *execution) logged(task, text string) bool {
+	for _, l := range e.Logs {
+		if l.TaskID == task && strings.Contains(l.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *execution) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "execution %s %s %s\n", e.ID, e.State, e.Error)

@@ -30,7 +30,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}

@@ -1,0 +1,99 @@
+package kestraengine
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+// newRedisFixture creates a Redis ACL user and an ACL admin with the
+// documented rights, both credentials in Vault under the engine's prefix.
+func newRedisFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
+	t.Helper()
+	f := &pgFixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID("")}
+	id := conformance.RandomID("")
+	f.initial = conformance.RandomID("initial-")
+	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
+	env.Redis.AdminDo(t, "ACL", "SETUSER", f.user, "on", ">"+f.initial, "~app:*", "-@all", "+ping", "+get")
+	env.Redis.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
+		"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+	storedAdminPW := adminPW
+	if adminPasswordWrong {
+		storedAdminPW = conformance.RandomID("wrong-")
+	}
+	v := func(u, p string) core.Value {
+		return core.Value{}.With("engine", "redis").With("host", "127.0.0.1").With("port", strconv.Itoa(env.Redis.Port)).
+			With("username", u).With("password", p)
+	}
+	f.path = prefix + id + "/redis"
+	f.secretRef = vaulttest.Put(t, f.vc, f.path, v(f.user, f.initial)).String()
+	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+id+"/redis", v(adminUser, storedAdminPW)).String()
+	f.seen = []string{f.initial, adminPW, storedAdminPW, env.Redis.AdminPassword, env.Bao.Token, flowToken}
+	return f
+}
+
+func redisLogsIn(user, password string) bool {
+	c := env.Redis.Client(user, password)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.Ping(ctx).Err()
+	return err == nil || errors.Is(err, redis.Nil)
+}
+
+// TestRedisVault runs flows/redis-acl-password-vault.yaml (dual) in
+// Kestra's engine: a rotation, and a wrong admin secret through errors.
+func TestRedisVault(t *testing.T) {
+	k := kestra(t)
+	tests := []struct {
+		name       string
+		wrongAdmin bool
+		wantState  string
+		wantTasks  map[string]string
+		wantNew    bool
+	}{
+		{"dual", false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
+			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true},
+		// The errors branch runs: vault-rollback discards PENDING, then
+		// redis-deploy --stage current needs the same refused admin login and
+		// fails too (exit 2), so rollback ends FAILED; Redis was never changed.
+		{"wrong admin secret, errors branch", true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newRedisFixture(t, tt.wrongAdmin)
+			_, before := f.current(t)
+			x := k.run(t, "flows/redis-acl-password-vault.yaml", nil, map[string]string{
+				"secret": f.secretRef, "admin_secret": f.adminRef, "grace": "5s"})
+			t.Logf("redis-acl-password-vault (%s) | Kestra 1.3.19 | Process | %s | %s", tt.name, x.State, x.Took.Round(10_000_000))
+			if x.State != tt.wantState {
+				t.Fatalf("got state %s, want %s\n%s", x.State, tt.wantState, x)
+			}
+			for id, want := range tt.wantTasks {
+				if tr := x.task(id); tr == nil || tr.State != want {
+					t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, x)
+				}
+			}
+			if tt.wrongAdmin && !x.logged("rollback", "rolled back: PENDING discarded") {
+				t.Errorf("rollback did not discard PENDING\n%s", x)
+			}
+			cur, after := f.current(t)
+			if tt.wantNew {
+				if after != before+1 || cur == f.initial || !redisLogsIn(f.user, cur) || redisLogsIn(f.user, f.initial) {
+					t.Errorf("got version %d (was %d); want a new CURRENT that logs in and the old password refused", after, before)
+				}
+			} else if after != before || cur != f.initial || !redisLogsIn(f.user, f.initial) {
+				t.Errorf("got version %d (was %d), initial logs in %v; want Vault and Redis unchanged", after, before, redisLogsIn(f.user, f.initial))
+			}
+			scan(t, x, append(f.seen, cur))
+		})
+	}
+}
