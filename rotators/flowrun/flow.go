@@ -9,6 +9,11 @@
 // runs the called flow as a child execution, found through Runner.Flows, and
 // takes its state.
 //
+// Kestra's own engine is the authority: rotators/kestraengine runs the
+// flows in Kestra 1.3.19's executor and worker. flowrun stays for what that
+// suite cannot do here: faults injected between tasks (BeforeTask), every
+// flow and entry point with trigger data, stores without a JVM-level set-up.
+//
 // It is deliberately small and strict. It understands the Pebble expressions
 // the pack's flows use, and rejects every other expression, task type and
 // property, so that it can never silently do something different from
