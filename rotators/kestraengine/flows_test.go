@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -74,6 +75,12 @@ type pgFixture struct {
 }
 
 func newPGFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
+	return newPGFixtureAt(t, adminPasswordWrong, env.PG.Port)
+}
+
+// newPGFixtureAt is newPGFixture with both credentials naming port (a
+// closed one makes PostgreSQL unreachable: exit 3).
+func newPGFixtureAt(t *testing.T, adminPasswordWrong bool, port int) *pgFixture {
 	t.Helper()
 	f := &pgFixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID("")}
 	id := conformance.RandomID("")
@@ -88,18 +95,18 @@ func newPGFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
 		storedAdminPW = conformance.RandomID("wrong-")
 	}
 	f.path = prefix + id + "/postgres"
-	f.secretRef = vaulttest.Put(t, f.vc, f.path, pgValue(f.user, f.initial)).String()
-	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+id+"/postgres", pgValue(adminUser, storedAdminPW)).String()
+	f.secretRef = vaulttest.Put(t, f.vc, f.path, pgValue(f.user, f.initial, port)).String()
+	f.adminRef = vaulttest.Put(t, f.vc, "rotation-admin/"+prefix+id+"/postgres", pgValue(adminUser, storedAdminPW, port)).String()
 	f.seen = []string{f.initial, adminPW, storedAdminPW, env.PG.AdminPassword, env.Bao.Token, flowToken}
 	return f
 }
 
-func pgValue(user, password string) core.Value {
+func pgValue(user, password string, port int) core.Value {
 	v, err := core.ParseValue([]byte(`{"engine":"postgres","host":"127.0.0.1","dbname":"postgres"}`))
 	if err != nil {
 		panic(err)
 	}
-	return v.With("port", strconv.Itoa(env.PG.Port)).With("username", user).With("password", password)
+	return v.With("port", strconv.Itoa(port)).With("username", user).With("password", password)
 }
 
 // current returns the password and version Vault serves as CURRENT.
@@ -160,15 +167,25 @@ func TestPostgresVault(t *testing.T) {
 		wantState  string
 		wantTasks  map[string]string // task id -> state
 		wantNew    bool              // a new CURRENT, the old password refused
+		closedPort bool              // both credentials name a closed port: exit 3
+		wantTries  int               // deploy attempts inside the task (retry_exit3)
 	}{
 		{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
-			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true},
-		{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false},
-		{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false},
+			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true, false, 1},
+		{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false, false, 1},
+		// exit 2 (admin refused) fails deploy at once: no second try
+		{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false, false, 1},
+		// exit 3 (unreachable) is tried 3 times, then errors: runs (its
+		// postgres-deploy --stage current cannot reach the server either)
+		{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newPGFixture(t, tt.wrongAdmin)
+			port := env.PG.Port
+			if tt.closedPort {
+				port = closedPort(t)
+			}
+			f := newPGFixtureAt(t, tt.wrongAdmin, port)
 			_, before := f.current(t)
 			x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
 				"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
@@ -188,12 +205,25 @@ func TestPostgresVault(t *testing.T) {
 			if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
 				t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
 			}
+			retries := 0
+			for _, l := range x.Logs {
+				if l.TaskID == "deploy" && strings.Contains(l.Message, "postgres-deploy exited 3") {
+					retries++
+				}
+			}
+			if retries != tt.wantTries-1 {
+				t.Errorf("deploy was tried again %d times, want %d\n%s", retries, tt.wantTries-1, x)
+			}
 			cur, after := f.current(t)
 			switch {
 			case tt.wantNew:
 				if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
 					t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
 						after, before, f.logsIn(cur), f.logsIn(f.initial))
+				}
+			case tt.closedPort:
+				if after != before || cur != f.initial {
+					t.Errorf("got version %d (was %d); want Vault unchanged", after, before)
 				}
 			default:
 				if after != before || cur != f.initial || !f.logsIn(f.initial) {
@@ -266,4 +296,16 @@ func TestComplianceReport(t *testing.T) {
 		}
 	}
 	scan(t, x, f.seen)
+}
+
+// closedPort returns a local TCP port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
 }
