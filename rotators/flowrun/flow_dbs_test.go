@@ -71,9 +71,7 @@ func mysqlLogin(creds core.Value) error {
 }
 
 func redisAccount(t *testing.T, user, pw, adminUser, adminPW string) (core.Value, core.Value) {
-	env.Redis.AdminDo(t, "ACL", "SETUSER", user, "on", ">"+pw, "~app:*", "-@all", "+ping", "+get")
-	env.Redis.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
-		"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+	env.Redis.RotationUsers(t, user, pw, adminUser, adminPW)
 	v := func(u, p string) core.Value {
 		return core.Value{}.With("engine", "redis").With("host", "127.0.0.1").With("port", strconv.Itoa(env.Redis.Port)).
 			With("username", u).With("password", p)

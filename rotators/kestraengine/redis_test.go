@@ -1,13 +1,8 @@
 package kestraengine
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"testing"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -22,9 +17,7 @@ func newRedisFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
 	id := conformance.RandomID("")
 	f.initial = conformance.RandomID("initial-")
 	adminUser, adminPW := "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
-	env.Redis.AdminDo(t, "ACL", "SETUSER", f.user, "on", ">"+f.initial, "~app:*", "-@all", "+ping", "+get")
-	env.Redis.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
-		"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+	env.Redis.RotationUsers(t, f.user, f.initial, adminUser, adminPW)
 	storedAdminPW := adminPW
 	if adminPasswordWrong {
 		storedAdminPW = conformance.RandomID("wrong-")
@@ -40,14 +33,7 @@ func newRedisFixture(t *testing.T, adminPasswordWrong bool) *pgFixture {
 	return f
 }
 
-func redisLogsIn(user, password string) bool {
-	c := env.Redis.Client(user, password)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := c.Ping(ctx).Err()
-	return err == nil || errors.Is(err, redis.Nil)
-}
+func redisLogsIn(user, password string) bool { return logsIn(env.Redis, user, password) }
 
 // TestRedisVault runs flows/redis-acl-password-vault.yaml (dual) in
 // Kestra's engine: a rotation, and a wrong admin secret through errors.
