@@ -59,6 +59,22 @@ func (e *execution) task(id string) *taskRun {
 	return nil
 }
 
+// check logs the execution as a row of the flow x engine x runner x
+// result x time table and fails t unless it ended in state with each of
+// tasks in its state.
+func (e *execution) check(t *testing.T, row, state string, tasks map[string]string) {
+	t.Helper()
+	t.Logf("%s | Kestra 1.3.19 | Process | %s | %s", row, e.State, e.Took.Round(10*time.Millisecond))
+	if e.State != state {
+		t.Fatalf("got state %s, want %s\n%s", e.State, state, e)
+	}
+	for id, want := range tasks {
+		if tr := e.task(id); tr == nil || tr.State != want {
+			t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, e)
+		}
+	}
+}
+
 // logged reports whether task logged a line containing text.
 func (e *execution) logged(task, text string) bool {
 	for _, l := range e.Logs {

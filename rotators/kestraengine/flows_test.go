@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
@@ -28,10 +29,12 @@ var (
 	engErr     error
 	prefix     string // every fixture's secrets are under secret/<prefix>
 	flowToken  string // the engine's secret('VAULT_TOKEN'): the documented policy for prefix
+	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
+	awsSecret  string
 )
 
 func TestMain(m *testing.M) {
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}
@@ -49,11 +52,14 @@ func kestra(t *testing.T) *engine {
 		vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 		prefix = "kengine-" + conformance.RandomID("") + "/"
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
+		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
 		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19",
-			map[string]string{"VAULT_TOKEN": flowToken},
-			map[string]string{"VAULT_ADDR": env.Bao.Addr},
-			// the flows' in-task retry of exit 3, shortened by configuration
-			[]string{"ROTATE_RETRY_INTERVAL=1"})
+			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret},
+			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
+			// the flows' in-task retry of exit 3, shortened by configuration;
+			// the worker's AWS endpoint is moto
+			[]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"})
 	})
 	if engErr != nil {
 		t.Fatal(engErr)
@@ -190,15 +196,7 @@ func TestPostgresVault(t *testing.T) {
 			x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
 				"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
 				"dry_run": strconv.FormatBool(tt.dryRun)})
-			t.Logf("postgres-password-vault (%s) | Kestra 1.3.19 | Process | %s | %s", tt.name, x.State, x.Took.Round(10_000_000))
-			if x.State != tt.wantState {
-				t.Fatalf("got state %s, want %s\n%s", x.State, tt.wantState, x)
-			}
-			for id, want := range tt.wantTasks {
-				if tr := x.task(id); tr == nil || tr.State != want {
-					t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, x)
-				}
-			}
+			x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
 			if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
 				t.Errorf("rollback ran in a successful execution")
 			}

@@ -59,15 +59,7 @@ func TestRedisVault(t *testing.T) {
 			_, before := f.current(t)
 			x := k.run(t, "flows/redis-acl-password-vault.yaml", nil, map[string]string{
 				"secret": f.secretRef, "admin_secret": f.adminRef, "grace": "5s"})
-			t.Logf("redis-acl-password-vault (%s) | Kestra 1.3.19 | Process | %s | %s", tt.name, x.State, x.Took.Round(10_000_000))
-			if x.State != tt.wantState {
-				t.Fatalf("got state %s, want %s\n%s", x.State, tt.wantState, x)
-			}
-			for id, want := range tt.wantTasks {
-				if tr := x.task(id); tr == nil || tr.State != want {
-					t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, x)
-				}
-			}
+			x.check(t, "redis-acl-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
 			if tt.wrongAdmin && !x.logged("rollback", "rolled back: PENDING discarded") {
 				t.Errorf("rollback did not discard PENDING\n%s", x)
 			}
