@@ -17,6 +17,7 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
@@ -34,7 +35,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}
@@ -59,7 +60,8 @@ func kestra(t *testing.T) *engine {
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
 			[]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
-				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"})
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+				gcpsm.EndpointEnv + "=" + env.GCPSM.Addr})
 	})
 	if engErr != nil {
 		t.Fatal(engErr)
@@ -306,4 +308,55 @@ func closedPort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
+}
+
+// storeCases are the executions each store's PostgreSQL flow gets: a
+// rotation, and a wrong admin secret through errors:.
+var storeCases = []struct {
+	name       string
+	wrongAdmin bool
+	wantState  string
+	wantTasks  map[string]string
+}{
+	{"single", false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
+		"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}},
+	{"wrong admin secret, errors branch", true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}},
+}
+
+// pgAccount is a PostgreSQL login role and a CREATEROLE admin; storedAdminPW
+// is the admin password as the store holds it (a wrong one when asked).
+type pgAccount struct {
+	user, initial, adminUser, adminPW, storedAdminPW string
+}
+
+func newPGAccount(t *testing.T, wrongAdmin bool) pgAccount {
+	t.Helper()
+	a := pgAccount{user: "app_" + conformance.RandomID(""), initial: conformance.RandomID("initial-"),
+		adminUser: "rotator_" + conformance.RandomID(""), adminPW: conformance.RandomID("admin-")}
+	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD '%s'", a.adminUser, a.adminPW))
+	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", pgx.Identifier{a.user}.Sanitize(), a.initial))
+	a.storedAdminPW = a.adminPW
+	if wrongAdmin {
+		a.storedAdminPW = conformance.RandomID("wrong-")
+	}
+	return a
+}
+
+// judge checks the store's CURRENT password cur from outside: a new one
+// that logs in with the old refused, or (not rotated) nothing changed.
+func (a pgAccount) judge(t *testing.T, cur string, rotated bool) {
+	t.Helper()
+	f := &pgFixture{user: a.user}
+	if !rotated {
+		if cur != a.initial || !f.logsIn(a.initial) {
+			t.Errorf("want CURRENT and PostgreSQL unchanged")
+		}
+	} else if cur == a.initial || !f.logsIn(cur) || f.logsIn(a.initial) {
+		t.Errorf("want a new CURRENT that logs in and the old password refused: changed %v, new logs in %v, old logs in %v", cur != a.initial, f.logsIn(cur), f.logsIn(a.initial))
+	}
+}
+
+// values are the account's secret values, for the leak scan.
+func (a pgAccount) values() []string {
+	return []string{a.initial, a.adminPW, a.storedAdminPW, env.PG.AdminPassword, flowToken}
 }
