@@ -32,10 +32,11 @@ var (
 	flowToken  string // the engine's secret('VAULT_TOKEN'): the documented policy for prefix
 	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
 	awsSecret  string
+	azSecret   string // the engine's AZURE_CLIENT_SECRET
 )
 
 func TestMain(m *testing.M) {
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}
@@ -53,15 +54,20 @@ func kestra(t *testing.T) *engine {
 		vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 		prefix = "kengine-" + conformance.RandomID("") + "/"
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
+		azSecret = conformance.RandomID("sp-secret-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
 		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19",
-			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret},
+			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
+				// the service principal's names, as a user defines them; the
+				// double's managed identity (its Env) answers for it
+				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
+				"AZURE_CLIENT_SECRET": azSecret},
 			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
-			[]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
+			append([]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
 				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-				gcpsm.EndpointEnv + "=" + env.GCPSM.Addr})
+				gcpsm.EndpointEnv + "=" + env.GCPSM.Addr}, env.AzKV.Env()...))
 	})
 	if engErr != nil {
 		t.Fatal(engErr)
