@@ -66,7 +66,7 @@ func kestra(t *testing.T) *engine {
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
 			append([]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
-				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWSIAM_CONSISTENCY_WAIT=2s",
 				gcpsm.EndpointEnv + "=" + env.GCPSM.Addr}, env.AzKV.Env()...))
 	})
 	if engErr != nil {
