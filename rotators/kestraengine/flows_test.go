@@ -36,7 +36,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}
