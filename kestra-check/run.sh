@@ -5,6 +5,7 @@
 #
 #   kestra-check/run.sh             check (builds the harness when stale)
 #   kestra-check/run.sh --prefetch  only download and build (install-deps)
+#   kestra-check/run.sh --java V    build, then print java and the classpath for Kestra V
 #
 # Needs Maven and a JDK 21+ (Kestra's classes are Java 21): $KESTRA_CHECK_JDK,
 # else $JAVA_HOME, else the newest /usr/lib/jvm/* that is 21+. Artifacts come
@@ -81,6 +82,13 @@ for v in "${VERSIONS[@]}"; do
 	build "$v"
 done
 [[ ${1:-} == --prefetch ]] && exit 0
+# --java VERSION: the java binary and the classpath of the built harness, one a line (for the
+# real-engine suite, rotators/kestraengine).
+if [[ ${1:-} == --java ]]; then
+	echo "$JDK/bin/java"
+	echo "$HERE/target/$2/classes:$(cat "$HERE/target/$2/classpath.txt")"
+	exit 0
+fi
 
 # Both versions in parallel; output in order.
 pids=()

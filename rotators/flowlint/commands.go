@@ -22,6 +22,11 @@ func (l *linter) checkCommands(t *yaml.Node, what string) {
 	case runner != processRunner:
 		l.add(t, "image", "%s: no containerImage: the Docker runner would pull ubuntu, unpinned", what)
 	}
+	if get(t, "outputFiles") != nil && runner == dockerRunner {
+		if u, _ := scalar(get(get(t, "taskRunner"), "user")); u != "root" && u != "0" {
+			l.add(t, "runner", "%s: outputFiles under the Docker runner need taskRunner user: root (the working directory it creates is root-owned; the image runs as uid 10001)", what)
+		}
+	}
 	for _, key := range []string{"beforeCommands", "commands"} {
 		l.checkScript(get(t, key), what+": "+key)
 	}

@@ -23,6 +23,7 @@ type composeFile struct {
 		Image       string            `yaml:"image"`
 		Command     string            `yaml:"command"`
 		Volumes     []string          `yaml:"volumes"`
+		Entrypoint  []string          `yaml:"entrypoint"`
 		Environment map[string]string `yaml:"environment"`
 	} `yaml:"services"`
 }
@@ -105,6 +106,7 @@ func TestComposeQuickstart(t *testing.T) {
 		t.Errorf("a flow the quickstart loads: %s", f)
 	}
 	checkTaskNetwork(t, k.Environment["KESTRA_CONFIGURATION"], c.Networks["default"].Name)
+	checkFirstRun(t, k.Environment, k.Volumes, c.Services["seed"].Entrypoint, filepath.Join(src, "postgres-password-vault.yaml"))
 	for name, v := range k.Environment {
 		if strings.HasPrefix(name, "SECRET_") {
 			if _, err := base64.StdEncoding.DecodeString(v); err != nil || v == "" {
@@ -138,4 +140,65 @@ func checkTaskNetwork(t *testing.T, config, network string) {
 		}
 	}
 	t.Errorf("KESTRA_CONFIGURATION has no kestra.plugins.defaults entry giving %s the networkMode %q", dockerRunner, network)
+}
+
+// checkFirstRun checks what the quickstart's first run needs: every
+// secret('X') and envs.x of the flow it runs defined (SECRET_X, ENV_X),
+// Kestra's basic auth configured (1.x OSS refuses the API without it), its
+// data directory on a volume, and every credential the seed writes naming
+// an sslmode (the pack verifies TLS off loopback; postgres has no TLS here).
+func checkFirstRun(t *testing.T, env map[string]string, volumes, seed []string, flow string) {
+	t.Helper()
+	src, err := os.ReadFile(flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range secretCallRe.FindAllStringSubmatch(string(src), -1) {
+		if env["SECRET_"+strings.ToUpper(m[1])] == "" {
+			t.Errorf("the flow reads secret('%s'): kestra has no SECRET_%s", m[1], strings.ToUpper(m[1]))
+		}
+	}
+	for _, m := range envsRe.FindAllStringSubmatch(string(src), -1) {
+		if env["ENV_"+strings.ToUpper(m[1])] == "" {
+			t.Errorf("the flow reads envs.%s: kestra has no ENV_%s", m[1], strings.ToUpper(m[1]))
+		}
+	}
+	var cfg struct {
+		Kestra struct {
+			Server struct {
+				BasicAuth struct {
+					Username string `yaml:"username"`
+					Password string `yaml:"password"`
+				} `yaml:"basic-auth"`
+			} `yaml:"server"`
+		} `yaml:"kestra"`
+	}
+	if err := yaml.Unmarshal([]byte(env["KESTRA_CONFIGURATION"]), &cfg); err != nil {
+		t.Fatalf("KESTRA_CONFIGURATION: %v", err)
+	}
+	if ba := cfg.Kestra.Server.BasicAuth; !strings.Contains(ba.Username, "@") || len(ba.Password) < 8 {
+		t.Errorf("KESTRA_CONFIGURATION: kestra.server.basic-auth needs an email username and a password of 8+ characters, got %q", ba.Username)
+	}
+	data := false
+	for _, v := range volumes {
+		if parts := strings.Split(v, ":"); len(parts) >= 2 && parts[1] == "/app/data" && !strings.HasPrefix(parts[0], ".") && !strings.HasPrefix(parts[0], "/") {
+			data = true
+		}
+	}
+	if !data {
+		t.Error("kestra: no named volume on /app/data, where server local keeps its database")
+	}
+	puts := 0
+	for _, line := range strings.Split(strings.Join(seed, "\n"), "\n") {
+		if !strings.Contains(line, "kv put") {
+			continue
+		}
+		puts++
+		if strings.Contains(line, "host=") && !strings.Contains(line, "host=127.0.0.1") && !strings.Contains(line, "sslmode=") {
+			t.Errorf("seed: %q names a host off loopback without sslmode: the pack would insist on verify-full", line)
+		}
+	}
+	if puts == 0 {
+		t.Error("seed writes no credential")
+	}
 }

@@ -9,7 +9,10 @@ import (
 	"testing"
 )
 
-var secretCallRe = regexp.MustCompile(`secret\(\s*['"]([^'"]+)['"]`)
+var (
+	secretCallRe = regexp.MustCompile(`secret\(\s*['"]([^'"]+)['"]`)
+	envsRe       = regexp.MustCompile(`\benvs\.(\w+)`)
+)
 
 // docSections splits docs/flows.md into its "### <flow id>" sections.
 func docSections(t *testing.T) map[string]string {
@@ -37,7 +40,8 @@ func docSections(t *testing.T) map[string]string {
 }
 
 // TestFlowsDoc keeps docs/flows.md in step with flows/: a section per flow,
-// every secret('X') a flow uses named in its section as `X`, and no section
+// every secret('X') a flow uses named in its section as `X`, every
+// envs.x named as setting `X`, and no section
 // for a flow that does not exist.
 func TestFlowsDoc(t *testing.T) {
 	sections := docSections(t)
@@ -61,6 +65,11 @@ func TestFlowsDoc(t *testing.T) {
 		for _, m := range secretCallRe.FindAllStringSubmatch(string(src), -1) {
 			if !strings.Contains(text, "`"+m[1]+"`") {
 				t.Errorf("docs/flows.md, section %s: secret %s (used by the flow) is not listed", id, m[1])
+			}
+		}
+		for _, m := range envsRe.FindAllStringSubmatch(string(src), -1) {
+			if name := strings.ToUpper(m[1]); !strings.Contains(text, "`"+name+"`") || !strings.Contains(text, "etting") {
+				t.Errorf("docs/flows.md, section %s: setting %s (envs.%s, used by the flow) is not listed as a setting", id, name, m[1])
 			}
 		}
 	}

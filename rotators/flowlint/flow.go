@@ -175,7 +175,7 @@ func (l *linter) checkConcurrency(root *yaml.Node) {
 	n := get(root, "concurrency")
 	if n == nil {
 		if l.commands {
-			l.add(keyNode(root, "tasks"), "concurrency", "a flow running Commands tasks needs concurrency: {limit: 1, behavior: FAIL}")
+			l.add(keyNode(root, "tasks"), "concurrency", "a flow running Commands tasks needs concurrency: {limit: 1, behavior: QUEUE}")
 		}
 		return
 	}
@@ -186,8 +186,12 @@ func (l *linter) checkConcurrency(root *yaml.Node) {
 	if lim := get(n, "limit"); lim != nil && (lim.Tag != "!!int" || strings.HasPrefix(lim.Value, "-") || lim.Value == "0") {
 		l.add(lim, "concurrency", "concurrency limit must be an integer >= 1")
 	}
-	if b, ok := scalar(get(n, "behavior")); ok && !slices.Contains([]string{"QUEUE", "CANCEL", "FAIL"}, b) {
-		l.add(get(n, "behavior"), "concurrency", "concurrency behavior %q must be QUEUE, CANCEL or FAIL", b)
+	// Concurrency is per flow, not per secret: FAIL and CANCEL would drop an
+	// event for another secret arriving meanwhile (a realtime trigger has
+	// already consumed it). QUEUE, Kestra's default, keeps it; the store's
+	// lock keeps two rotations of one secret apart.
+	if b, ok := scalar(get(n, "behavior")); ok && b != "QUEUE" {
+		l.add(get(n, "behavior"), "concurrency", "concurrency behavior %q drops executions for other secrets: use QUEUE", b)
 	}
 }
 

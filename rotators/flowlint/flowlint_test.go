@@ -39,10 +39,11 @@ inputs:
   - {id: dry_run, type: BOOL, defaults: false}
 variables:
   owner: secops
-concurrency: {limit: 1, behavior: FAIL}
+concurrency: {limit: 1, behavior: QUEUE}
 tasks:
   - id: stage
     type: io.kestra.plugin.scripts.shell.Commands
+    timeout: PT5M
     containerImage: ghcr.io/x/y:1.0
     taskRunner: {type: io.kestra.plugin.scripts.runner.docker.Docker}
     env:
@@ -165,8 +166,12 @@ func TestRules(t *testing.T) {
 		{"secret outside env", r(stage, stage+"    inputFiles: {a: \"{{ secret('X') }}\"}\n"), "secret-env", "env"},
 		{"runner type", r("runner.docker.Docker}", "runner.kubernetes.Kubernetes}"), "type", "taskRunner"},
 		{"runner typo", r("runner.docker.Docker}", "runner.docker.Docker, pullpolicy: NEVER}"), "property", "pullPolicy"},
-		{"no concurrency", r("concurrency: {limit: 1, behavior: FAIL}\n", ""), "concurrency", "limit: 1"},
+		{"no concurrency", r("concurrency: {limit: 1, behavior: QUEUE}\n", ""), "concurrency", "limit: 1"},
 		{"concurrency limit", r("limit: 1", "limit: 0"), "concurrency", ">= 1"},
+		{"concurrency FAIL", r("behavior: QUEUE", "behavior: FAIL"), "concurrency", "use QUEUE"},
+		{"concurrency CANCEL", r("behavior: QUEUE", "behavior: CANCEL"), "concurrency", "use QUEUE"},
+		{"no timeout", r("    timeout: PT5M\n", ""), "timeout", "concurrency slot"},
+		{"outputFiles as uid 10001", r(stage, stage+"    outputFiles: [report.csv]\n"), "runner", "user: root"},
 		{"BOOLEAN", r("type: BOOL,", "type: BOOLEAN,"), "portable", "BOOL"},
 		{"input type", r("type: BOOL,", "type: BOOLEANS,"), "input", "unknown type"},
 		{"input id", r("{id: mode,", "{id: -mode,"), "id", "input id"},

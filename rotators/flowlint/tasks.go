@@ -92,6 +92,9 @@ func (l *linter) task(t *yaml.Node, avail set) []string {
 	case commandsType:
 		l.commands = true
 		l.checkCommands(t, what)
+		if get(t, "timeout") == nil {
+			l.add(t, "timeout", "%s: no timeout: a hung image pull or server would hold the concurrency slot forever", what)
+		}
 	case subflowType:
 		l.recordCall(t, id)
 	}

@@ -9,12 +9,17 @@
 // runs the called flow as a child execution, found through Runner.Flows, and
 // takes its state.
 //
+// Kestra's own engine is the authority: rotators/kestraengine runs the
+// flows in Kestra 1.3.19's executor and worker. flowrun stays for what that
+// suite cannot do here: faults injected between tasks (BeforeTask), every
+// flow and entry point with trigger data, stores without a JVM-level set-up.
+//
 // It is deliberately small and strict. It understands the Pebble expressions
 // the pack's flows use, and rejects every other expression, task type and
 // property, so that it can never silently do something different from
 // Kestra (pebble.go has the grammar):
 //
-//	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}
+//	{{ inputs.X }}  {{ execution.id }}  {{ secret('NAME') }}  {{ envs.x }}
 //	{{ outputs.TASK.vars.KEY }}  {{ trigger.X.Y }}  (from Runner.Trigger)
 //	'literal'  a ~ b  a == b  (cond ? a : b)  ( ... )
 //	x | replace({'from': 'to', ...})  x | jq('.a.b') | first
@@ -196,7 +201,9 @@ func (t Task) check() error {
 			return errors.New("flowrun supports retry type constant with maxAttempts >= 1 only")
 		}
 		if t.Timeout != "" {
-			return errors.New("flowrun does not support timeout")
+			if _, err := isoDuration(t.Timeout); err != nil {
+				return fmt.Errorf("timeout: %w", err)
+			}
 		}
 		for _, g := range t.OutputFiles {
 			if _, err := filepath.Match(g, ""); err != nil || strings.Contains(g, "{{") || filepath.IsAbs(g) {

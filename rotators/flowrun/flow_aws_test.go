@@ -54,7 +54,7 @@ func (f *awsFixture) run(t *testing.T, before func(string), extra map[string]str
 
 // runner holds the flow's secrets and points the binaries at moto.
 func (f *awsFixture) runner(before func(string)) *flowrun.Runner {
-	return &flowrun.Runner{Secrets: f.secrets, BeforeTask: before,
+	return &flowrun.Runner{Secrets: f.secrets, Envs: f.secrets, BeforeTask: before,
 		WorkerEnv: []string{"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWSIAM_CONSISTENCY_WAIT=2s"}}
 }

@@ -73,7 +73,7 @@ func newCloudFixture(t *testing.T, store string) *cloudFixture {
 
 func (f *cloudFixture) run(t *testing.T, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: f.secrets, BeforeTask: before, WorkerEnv: f.workerEnv}
+	r := &flowrun.Runner{Secrets: f.secrets, Envs: f.secrets, BeforeTask: before, WorkerEnv: f.workerEnv}
 	return runFlow(t, "postgres-password-"+f.store+".yaml", r, flowInputs(f.secretRef, f.adminRef, strategy, dryRun))
 }
 

@@ -91,7 +91,7 @@ func (f *complianceFixture) run(t *testing.T, maxAge string, listed ...string) *
 			}
 		}
 	}
-	r := &flowrun.Runner{Secrets: secrets, WorkerEnv: f.workerEnv}
+	r := &flowrun.Runner{Secrets: secrets, Envs: secrets, WorkerEnv: f.workerEnv}
 	e := runFlow(t, "rotation-compliance-report.yaml", r, inputs)
 	f.seen.scan(t, e)
 	for _, tr := range e.TaskRuns {

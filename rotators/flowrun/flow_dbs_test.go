@@ -71,9 +71,7 @@ func mysqlLogin(creds core.Value) error {
 }
 
 func redisAccount(t *testing.T, user, pw, adminUser, adminPW string) (core.Value, core.Value) {
-	env.Redis.AdminDo(t, "ACL", "SETUSER", user, "on", ">"+pw, "~app:*", "-@all", "+ping", "+get")
-	env.Redis.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
-		"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+	env.Redis.RotationUsers(t, user, pw, adminUser, adminPW)
 	v := func(u, p string) core.Value {
 		return core.Value{}.With("engine", "redis").With("host", "127.0.0.1").With("port", strconv.Itoa(env.Redis.Port)).
 			With("username", u).With("password", p)
@@ -113,7 +111,7 @@ func newDBFixture(t *testing.T, d dbFlow) *fixture {
 // runDB runs d's flow for f with a strategy; before, if set, runs before each task.
 func runDB(t *testing.T, d dbFlow, f *fixture, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	inputs := flowInputs(f.secretRef, f.adminRef, strategy, dryRun)
 	inputs["grace"] = "20s"
 	return runFlow(t, d.file, r, inputs)

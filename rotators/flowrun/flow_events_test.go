@@ -151,7 +151,7 @@ func keyVaultEvent(eventType, vault, secret string) map[string]any {
 
 func (f *cloudFixture) runEvent(t *testing.T, file string, trigger map[string]any) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: f.secrets, WorkerEnv: f.workerEnv, Trigger: trigger}
+	r := &flowrun.Runner{Secrets: f.secrets, Envs: f.secrets, WorkerEnv: f.workerEnv, Trigger: trigger}
 	return runFlow(t, file, r, nil)
 }
 

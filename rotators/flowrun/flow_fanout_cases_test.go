@@ -1,6 +1,7 @@
 package flowrun_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,6 +28,25 @@ func TestFanOutRotatesEveryTarget(t *testing.T) {
 			}
 			if got := e.TaskRun("validate").Outputs["ok_targets"]; got != fo.targets() {
 				t.Errorf("validate ok_targets %v, want %s", got, fo.targets())
+			}
+			// Kestra merges ::{outputs}:: lines with putAll: each task's
+			// outputs must name every target, none of one binary's keys.
+			var exits []string
+			for _, tg := range strings.Split(fo.targets(), ",") {
+				exits = append(exits, tg+"=0")
+			}
+			for _, tc := range []struct{ task, key, want string }{
+				{"deploy", "exits", strings.Join(exits, ",")},
+				{"validate", "exits", strings.Join(exits, ",")},
+				{"revoke", "exits", strings.Join(exits, ",")},
+				{"revoke", "revoked_targets", fo.targets()},
+				{"deploy", "changed", "<nil>"},
+				{"validate", "step", "<nil>"},
+				{"revoke", "step", "<nil>"},
+			} {
+				if got := fmt.Sprint(e.TaskRun(tc.task).Outputs[tc.key]); got != tc.want {
+					t.Errorf("%s outputs %s = %s, want %s", tc.task, tc.key, got, tc.want)
+				}
 			}
 			cur, version := fo.current(t)
 			if version != before+1 {
@@ -204,7 +224,7 @@ func TestFanOutAdminOnlyToItsHosts(t *testing.T) {
 	fo := newFanout(t)
 	_, before := fo.current(t)
 	fake := wirefake.Start(t, "redis")
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": fo.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}}
 	e := runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
 		"targets": fo.targets() + "," + fake.Host() + ":" + fake.Port(), "on_failure": "all-or-rollback", "strategy": "dual"})
 	wantTask(t, e, "deploy", 2)
@@ -232,7 +252,7 @@ func TestFanOutDryRun(t *testing.T) {
 	needServers(t)
 	fo := newFanout(t)
 	_, before := fo.current(t)
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": fo.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}}
 	e := runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
 		"targets": fo.targets(), "dry_run": "true"})
 	if e.State != flowrun.Success {

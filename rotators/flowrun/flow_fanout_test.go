@@ -32,25 +32,15 @@ type fanout struct {
 func newFanout(t *testing.T) *fanout {
 	t.Helper()
 	fo := &fanout{fixture: &fixture{vc: vaulttest.Client(t, env.Bao.Addr, env.Bao.Token), user: "app_" + conformance.RandomID(""), seen: seenValues{}}}
-	fo.servers = []*testsrv.Redis{env.Redis}
-	for range 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		r, err := testsrv.StartRedis(ctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("start replica: %v", err)
-		}
-		t.Cleanup(r.Stop)
-		fo.servers = append(fo.servers, r)
+	fo.servers = append([]*testsrv.Redis{env.Redis}, testsrv.StartRedisServers(t, 2)...)
+	for _, r := range fo.servers[1:] {
 		fo.seen.see(r.AdminPassword)
 	}
 	prefix := "flowrun-" + conformance.RandomID("") + "/"
 	fo.token = vaulttest.PolicyToken(t, fo.vc, prefix)
 	pw, adminUser, adminPW := conformance.RandomID("initial-"), "rotator_"+conformance.RandomID(""), conformance.RandomID("admin-")
 	for _, s := range fo.servers {
-		s.AdminDo(t, "ACL", "SETUSER", fo.user, "on", ">"+pw, "~app:*", "-@all", "+ping", "+get")
-		s.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPW, "-@all", "+acl|setuser", "+acl|getuser",
-			"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+		s.RotationUsers(t, fo.user, pw, adminUser, adminPW)
 	}
 	fo.initial = core.Value{}.With("engine", "redis").With("username", fo.user).With("password", pw)
 	fo.path = prefix + "sessions/redis"
@@ -82,7 +72,7 @@ func (fo *fanout) targets() string {
 
 func (fo *fanout) run(t *testing.T, mode, strategy string, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": fo.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": fo.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	return runFlow(t, fanoutFlow, r, map[string]string{"secret": fo.secretRef, "admin_secret": fo.adminRef,
 		"targets": fo.targets(), "on_failure": mode, "strategy": strategy, "grace": "20s"})
 }

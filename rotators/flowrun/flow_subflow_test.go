@@ -38,7 +38,7 @@ func thinFlows() map[string]thinFlow {
 // runThin runs a thin flow with the fixture's references as inputs.
 func runThin(t *testing.T, tf thinFlow, f *fixture, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	return runFlow(t, tf.file, r, map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef, "dry_run": strconv.FormatBool(dryRun)})
 }
 
@@ -159,7 +159,7 @@ func TestRotateSecretMySQLAlternate(t *testing.T) {
 func runRotateSecret(t *testing.T, f *fixture, inputs map[string]string) *flowrun.Execution {
 	t.Helper()
 	in := withInputs(map[string]string{"store": "vault", "secret": f.secretRef, "admin_secret": f.adminRef}, inputs)
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}}
 	return runFlow(t, "rotate-secret.yaml", r, in)
 }
 
@@ -187,7 +187,7 @@ func TestRotateSecretRefusesBadStoreOrTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &flowrun.Runner{BinDir: env.BinDir, Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}}
+	r := &flowrun.Runner{BinDir: env.BinDir, Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}}
 	base := map[string]string{"store": "vault", "target": "postgres", "secret": f.secretRef, "admin_secret": f.adminRef}
 	for _, bad := range []map[string]string{{"store": "vault-x"}, {"target": "postgres;id"}} {
 		in := withInputs(base, bad)

@@ -146,7 +146,7 @@ func flowInputs(secret, admin, strategy string, dryRun bool) map[string]string {
 // is called before each task.
 func (f *fixture) run(t *testing.T, strategy string, dryRun bool, before func(string)) *flowrun.Execution {
 	t.Helper()
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token}, BeforeTask: before}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr}, BeforeTask: before}
 	return runFlow(t, "postgres-password-vault.yaml", r, flowInputs(f.secretRef, f.adminRef, strategy, dryRun))
 }
 

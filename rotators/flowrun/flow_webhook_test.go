@@ -25,7 +25,7 @@ func TestWebhookFlow(t *testing.T) {
 	}
 	vaulttest.Put(t, f.vc, "rotation-admin/orders/postgres", mustValue(t, admin.Data))
 	_, before := f.current(t)
-	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_ADDR": env.Bao.Addr, "VAULT_TOKEN": f.token},
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token}, Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr},
 		Trigger: map[string]any{"body": map[string]any{"secret": f.secretRef}}}
 	e := runFlow(t, "postgres-password-vault-webhook.yaml", r, nil)
 	if e.State != flowrun.Success {

@@ -7,7 +7,7 @@ import (
 )
 
 // The subset of Pebble that flowrun parses: string literals, variables
-// (inputs.X, execution.id, outputs.T.vars.K, trigger.X.Y), secret('NAME'),
+// (inputs.X, execution.id, outputs.T.vars.K, trigger.X.Y, envs.x), secret('NAME'),
 // parentheses, map literals, `==`, `~`, the filters replace, jq and first,
 // and the ternary `c ? a : b`. Precedences are Pebble's (CoreExtension):
 // `==` 30 < `|` 100 < `~` 110, and the ternary binds loosest. Anything else
@@ -202,7 +202,8 @@ func (p *parser) variable(root string) (node, error) {
 	case root == "inputs" && len(path) == 2,
 		root == "execution" && len(path) == 2 && path[1] == "id",
 		root == "outputs" && len(path) == 4 && path[2] == "vars",
-		root == "trigger" && len(path) >= 2:
+		root == "trigger" && len(path) >= 2,
+		root == "envs" && len(path) == 2:
 		return v, nil
 	}
 	return nil, fmt.Errorf("variable %s", strings.Join(path, "."))

@@ -54,6 +54,10 @@ type Context struct {
 	// reads secret('db_password') from SECRET_DB_PASSWORD, lookups use the
 	// upper-cased name.
 	Secrets map[string]string
+	// Envs maps a setting's name to its value, for {{ envs.name }}: Kestra
+	// reads envs.vault_addr from the server's ENV_VAULT_ADDR (default
+	// prefix), never masked; lookups use the upper-cased name.
+	Envs    map[string]string
 	Outputs map[string]map[string]any // task id -> vars
 	// Trigger holds what the trigger received, as {{ trigger.X.Y }} reads
 	// it: a Webhook's or Service Bus message's body, a Pub/Sub message's
@@ -101,6 +105,12 @@ func (c Context) lookup(path []string) (any, error) {
 		return v, nil
 	case "trigger":
 		return c.trigger(path[1:])
+	case "envs":
+		v, ok := c.Envs[strings.ToUpper(path[1])]
+		if !ok {
+			return nil, fmt.Errorf("envs.%s is not defined (Kestra reads ENV_%s)", path[1], strings.ToUpper(path[1]))
+		}
+		return v, nil
 	}
 	vars, ok := c.Outputs[path[1]]
 	if !ok {

@@ -66,6 +66,9 @@ type Runner struct {
 	BinDir string
 	// Secrets are what secret('NAME') returns, by name (see Context).
 	Secrets map[string]string
+	// Envs are what {{ envs.name }} returns: settings that are not secret
+	// (VAULT_ADDR, AWS_REGION), by upper-cased name (see Context).
+	Envs map[string]string
 	// ExecutionID is the execution id to use; a random Kestra-like id if empty.
 	ExecutionID string
 	// BeforeTask, if set, is called before each task (errors tasks included).
@@ -74,7 +77,8 @@ type Runner struct {
 	AfterTask func(*TaskRun)
 	// Sleep waits between retry attempts; time.Sleep if nil.
 	Sleep func(time.Duration)
-	// TaskTimeout kills an attempt that runs longer; 5 minutes if zero.
+	// TaskTimeout kills an attempt that runs longer: the task's own timeout
+	// when it is shorter, else 5 minutes if zero.
 	TaskTimeout time.Duration
 	// WorkerEnv (KEY=VALUE) is added to every task's environment before its
 	// own env:, as a worker's task runner could add it. Tests use it for
@@ -101,7 +105,7 @@ func (r *Runner) Run(ctx context.Context, f *Flow, inputs map[string]string) (*E
 	if e.ID == "" {
 		e.ID = NewExecutionID()
 	}
-	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Outputs: map[string]map[string]any{}, Trigger: r.Trigger}
+	rc := Context{Inputs: in, ExecutionID: e.ID, Secrets: upperKeys(r.Secrets), Envs: upperKeys(r.Envs), Outputs: map[string]map[string]any{}, Trigger: r.Trigger}
 	if !r.runTasks(ctx, f.Tasks, false, rc, e) {
 		e.State = Failed
 		r.runTasks(ctx, f.Errors, true, rc, e)
@@ -157,13 +161,26 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 		tr.fail("%v", err)
 		return tr
 	}
+	timeout := r.timeout()
+	if t.Timeout != "" {
+		// Kestra kills the task run after its timeout; a shorter
+		// Runner.TaskTimeout still wins (tests of hung tasks).
+		d, err := isoDuration(t.Timeout)
+		if err != nil {
+			tr.fail("timeout: %v", err)
+			return tr
+		}
+		if r.TaskTimeout == 0 || d < r.TaskTimeout {
+			timeout = d
+		}
+	}
 	for tr.Attempts < attempts {
 		if tr.Attempts > 0 {
 			tr.Logs = append(tr.Logs, LogLine{Level: "WARN", Message: fmt.Sprintf("flowrun: retrying in %s (attempt %d of %d)", interval, tr.Attempts+1, attempts)})
 			r.sleep(interval)
 		}
 		tr.Attempts++
-		a, err := runScript(ctx, script, append(slices.Clone(r.WorkerEnv), env...), r.timeout(), t.OutputFiles)
+		a, err := runScript(ctx, script, append(slices.Clone(r.WorkerEnv), env...), timeout, t.OutputFiles)
 		if err != nil {
 			tr.fail("%v", err)
 			return tr

@@ -88,7 +88,8 @@ func (d *demo) runFlow(ctx context.Context, root, bin string) (*flowrun.Executio
 	r := &flowrun.Runner{
 		ExecutionID: flowrun.NewExecutionID(),
 		BinDir:      bin,
-		Secrets:     map[string]string{"VAULT_ADDR": d.s.vaultAddr, "VAULT_TOKEN": d.flowToken},
+		Secrets:     map[string]string{"VAULT_TOKEN": d.flowToken},
+		Envs:        map[string]string{"VAULT_ADDR": d.s.vaultAddr},
 		AfterTask:   func(tr *flowrun.TaskRun) { tr.WriteLog(os.Stdout) },
 	}
 	inputs := map[string]string{

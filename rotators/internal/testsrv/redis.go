@@ -115,3 +115,30 @@ func (r *Redis) Stop() {
 		r.shutdown(syscall.SIGKILL, 5*time.Second)
 	}
 }
+
+// RotationUsers creates user, the rotated account (PING and GET on app:*),
+// and adminUser with the ACL rights the rotation's admin credential needs
+// (docs/targets/redis.md).
+func (r *Redis) RotationUsers(t testing.TB, user, password, adminUser, adminPassword string) {
+	t.Helper()
+	r.AdminDo(t, "ACL", "SETUSER", user, "on", ">"+password, "~app:*", "-@all", "+ping", "+get")
+	r.AdminDo(t, "ACL", "SETUSER", adminUser, "on", ">"+adminPassword, "-@all", "+acl|setuser", "+acl|getuser",
+		"+acl|save", "+client|list", "+client|id", "+ping", "+time")
+}
+
+// StartRedisServers starts n more Redis servers for t, stopped when t ends.
+func StartRedisServers(t testing.TB, n int) []*Redis {
+	t.Helper()
+	var out []*Redis
+	for range n {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		r, err := StartRedis(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("start redis: %v", err)
+		}
+		t.Cleanup(r.Stop)
+		out = append(out, r)
+	}
+	return out
+}

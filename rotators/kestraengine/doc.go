@@ -1,0 +1,11 @@
+// Package kestraengine holds the real-engine flow suite: its tests run the
+// pack's flows in Kestra 1.3.19's own executor and worker, in one JVM
+// (kestra-check's Engine, with the Process task runner), against real
+// OpenBao and PostgreSQL, and judge each execution from outside - the
+// store's versions, logins to the server - and scan everything Kestra
+// stored for it (task outputs, every log line) for secret values. Kestra's
+// engine is the authority on how a flow behaves; flowrun stays for what it
+// cannot do here (faults injected between tasks).
+//
+// Test infrastructure only: nothing here is shipped.
+package kestraengine

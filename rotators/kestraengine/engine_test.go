@@ -1,0 +1,205 @@
+package kestraengine
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// engine is one JVM running Kestra's executor and worker in process; run
+// sends it one execution request at a time.
+type engine struct {
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Scanner
+	stderr *os.File
+}
+
+// execution is what the engine prints for one execution.
+type execution struct {
+	ID       string    `json:"id"`
+	State    string    `json:"state"`
+	TaskRuns []taskRun `json:"taskRuns"`
+	Logs     []logLine `json:"logs"`
+	Error    string    `json:"error"`
+	Took     time.Duration
+}
+
+type taskRun struct {
+	TaskID   string         `json:"taskId"`
+	State    string         `json:"state"`
+	Attempts int            `json:"attempts"`
+	Outputs  map[string]any `json:"outputs"`
+	// Child is the execution a Subflow task started.
+	Child *execution `json:"child"`
+}
+
+type logLine struct {
+	TaskID  string `json:"taskId"`
+	Level   string `json:"level"`
+	Message string `json:"message"`
+}
+
+func (e *execution) task(id string) *taskRun {
+	for i := range e.TaskRuns {
+		if e.TaskRuns[i].TaskID == id {
+			return &e.TaskRuns[i]
+		}
+	}
+	return nil
+}
+
+// check logs the execution as a row of the flow x engine x runner x
+// result x time table and fails t unless it ended in state with each of
+// tasks in its state.
+func (e *execution) check(t *testing.T, row, state string, tasks map[string]string) {
+	t.Helper()
+	t.Logf("%s | Kestra 1.3.19 | Process | %s | %s", row, e.State, e.Took.Round(10*time.Millisecond))
+	if e.State != state {
+		t.Fatalf("got state %s, want %s\n%s", e.State, state, e)
+	}
+	for id, want := range tasks {
+		if tr := e.task(id); tr == nil || tr.State != want {
+			t.Errorf("task %s: got %v, want %s\n%s", id, tr, want, e)
+		}
+	}
+}
+
+// logged reports whether task logged a line containing text.
+func (e *execution) logged(task, text string) bool {
+	for _, l := range e.Logs {
+		if l.TaskID == task && strings.Contains(l.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *execution) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "execution %s %s %s\n", e.ID, e.State, e.Error)
+	for _, tr := range e.TaskRuns {
+		fmt.Fprintf(&b, "  task %s %s attempts=%d outputs=%v\n", tr.TaskID, tr.State, tr.Attempts, tr.Outputs)
+		if tr.Child != nil {
+			fmt.Fprintf(&b, "  child of %s: %s", tr.TaskID, tr.Child)
+		}
+	}
+	for _, l := range e.Logs {
+		fmt.Fprintf(&b, "  log %s %s %s\n", l.TaskID, l.Level, l.Message)
+	}
+	return b.String()
+}
+
+// startEngine builds kestra-check if needed and starts its Engine with the
+// Process task runner. secrets become SECRET_<NAME> (base64) and settings
+// ENV_<NAME>, as on a Kestra OSS server; the pack's binaries are first on
+// the PATH the Process runner's commands inherit.
+func startEngine(root, binDir, version string, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+	out, err := exec.Command("bash", filepath.Join(root, "kestra-check", "run.sh"), "--java", version).Output()
+	if err != nil {
+		return nil, fmt.Errorf("kestra-check/run.sh --java %s: %w", version, err)
+	}
+	lines := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)
+	if len(lines) != 2 {
+		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
+	}
+	cmd := exec.Command(lines[0], "-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process")
+	cmd.Dir = root
+	env := []string{"PATH=" + binDir + ":" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
+	for k, v := range secrets {
+		env = append(env, "SECRET_"+k+"="+base64.StdEncoding.EncodeToString([]byte(v)))
+	}
+	for k, v := range settings {
+		env = append(env, "ENV_"+k+"="+v)
+	}
+	cmd.Env = append(env, extraEnv...)
+	stderr, err := os.CreateTemp("", "kestraengine-*.stderr")
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = stderr
+	e := &engine{cmd: cmd, stderr: stderr}
+	if e.in, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	e.out = bufio.NewScanner(stdout)
+	e.out.Buffer(make([]byte, 1<<20), 64<<20)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	var ready struct{ Ready bool }
+	if err := e.next(&ready); err != nil || !ready.Ready {
+		e.stop()
+		return nil, fmt.Errorf("engine did not start: %v (stderr in %s)", err, stderr.Name())
+	}
+	return e, nil
+}
+
+// next reads the engine's next @@engine line into v, skipping Kestra's own
+// log output.
+func (e *engine) next(v any) error {
+	for e.out.Scan() {
+		if rest, ok := strings.CutPrefix(e.out.Text(), "@@engine "); ok {
+			return json.Unmarshal([]byte(rest), v)
+		}
+	}
+	if err := e.out.Err(); err != nil {
+		return err
+	}
+	return io.EOF
+}
+
+// run runs flow (a file under the module root) with inputs, after saving
+// the flows it calls (with), and returns the finished execution.
+func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string]string) *execution {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	req, err := json.Marshal(map[string]any{"flow": flow, "with": with, "inputs": inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := fmt.Fprintf(e.in, "%s\n", req); err != nil {
+		t.Fatalf("engine: %v (stderr in %s)", err, e.stderr.Name())
+	}
+	var x execution
+	if err := e.next(&x); err != nil {
+		t.Fatalf("engine: %v (stderr in %s)", err, e.stderr.Name())
+	}
+	x.Took = time.Since(start)
+	if x.Error != "" {
+		t.Fatalf("engine: %s", x.Error)
+	}
+	return &x
+}
+
+func (e *engine) stop() {
+	if e.in != nil {
+		e.in.Close()
+	}
+	done := make(chan struct{})
+	go func() { e.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		e.cmd.Process.Kill()
+		<-done
+	}
+	e.stderr.Close()
+	os.Remove(e.stderr.Name())
+}
