@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -18,9 +19,12 @@ type proc struct {
 	path string
 	args []string
 	env  []string // the whole environment of the child
-	// helperPipe hands the child a pipe as fd 3 with ROTATE_HELPER_FD=3, as
-	// a target step does for its <store>-get helper; what arrives is drained
-	// and dropped (it is a secret value).
+	// helperPipe hands the child one end of a socket pair as fd 3 with
+	// ROTATE_HELPER_FD=3, as a target step does for its <store>-get helper;
+	// what arrives is drained and dropped (it is a secret value). A helper
+	// accepts only a socket made by its parent, so under GNU time a small
+	// Python parent (helperWrap) makes the pair; %M is then the larger of the
+	// helper's peak RSS and Python's (about 9 MiB).
 	helperPipe bool
 	stdin      string
 }
@@ -73,10 +77,23 @@ func (p proc) runRSS(ctx context.Context, tmp string) (sample, error) {
 	return s, nil
 }
 
+// helperWrap is the parent of a helper measured under GNU time: it makes
+// the socket pair, starts the helper with one end as fd 3, drains the other.
+const helperWrap = `import os, socket, subprocess, sys
+a, b = socket.socketpair()
+os.dup2(b.fileno(), 3)
+p = subprocess.Popen(sys.argv[1:], pass_fds=(3,), env=dict(os.environ, ROTATE_HELPER_FD="3"))
+os.close(3); b.close()
+while a.recv(65536): pass
+sys.exit(p.wait())`
+
 // exec runs p, under GNU time writing %M to rssFile when that is set.
 func (p proc) exec(ctx context.Context, rssFile string) (sample, error) {
 	path, args := p.path, p.args
-	if rssFile != "" {
+	switch {
+	case rssFile != "" && p.helperPipe:
+		path, args = gnuTime, append([]string{"-f", "%M", "-o", rssFile, "--", "python3", "-c", helperWrap, p.path}, p.args...)
+	case rssFile != "":
 		path, args = gnuTime, append([]string{"-f", "%M", "-o", rssFile, "--", p.path}, p.args...)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
@@ -87,12 +104,12 @@ func (p proc) exec(ctx context.Context, rssFile string) (sample, error) {
 		cmd.Stdin = strings.NewReader(p.stdin)
 	}
 	var r *os.File
-	if p.helperPipe {
-		var w *os.File
-		var err error
-		if r, w, err = os.Pipe(); err != nil {
-			return sample{}, fmt.Errorf("pipe: %w", err)
+	if p.helperPipe && rssFile == "" {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return sample{}, fmt.Errorf("socket pair: %w", err)
 		}
+		r, w := os.NewFile(uintptr(fds[0]), "helper"), os.NewFile(uintptr(fds[1]), "helper-child")
 		defer r.Close()
 		cmd.ExtraFiles = []*os.File{w}
 		cmd.Env = append(slices.Clip(cmd.Env), "ROTATE_HELPER_FD=3")
@@ -103,7 +120,7 @@ func (p proc) exec(ctx context.Context, rssFile string) (sample, error) {
 		return sample{}, fmt.Errorf("start %s: %w", p.path, err)
 	}
 	if r != nil {
-		cmd.ExtraFiles[0].Close() // the child holds the only write end now
+		cmd.ExtraFiles[0].Close() // the child holds the only other end now
 		_, _ = io.Copy(io.Discard, r)
 	}
 	err := cmd.Wait()
