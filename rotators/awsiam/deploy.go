@@ -66,12 +66,13 @@ func (t *Target) deploy(ctx context.Context, s *step.Secrets, e *step.Env) (step
 	if err != nil {
 		return step.Result{}, err
 	}
+	if hasPend && pend.Rotation != e.Opts.Rotation { // the lock, for the undo too
+		return step.Result{}, fmt.Errorf("%w: PENDING of %s belongs to rotation %s", core.ErrConflict, s.Ref(), pend.Rotation)
+	}
 	if stage == core.Current {
 		return t.undo(ctx, s, e, cur, pend, hasPend)
 	}
 	switch {
-	case hasPend && pend.Rotation != e.Opts.Rotation:
-		return step.Result{}, fmt.Errorf("%w: PENDING of %s belongs to rotation %s", core.ErrConflict, s.Ref(), pend.Rotation)
 	case hasPend:
 		e.Audit("already minted and staged; nothing to do", "user", user, "pending_version", pend.ID, "changed", false)
 		return step.Result{Outputs: map[string]any{"pending_version": pend.ID, "user": user}}, nil

@@ -2,19 +2,15 @@ package awsiam
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 // undo is deploy --stage current: CURRENT's key Active again, and the key
-// this rotation minted deleted unless a stage still refers to it. Like
-// every step it obeys the lock: another rotation's PENDING is refused.
+// this rotation minted deleted unless a stage still refers to it. deploy
+// has checked the lock: PENDING, if any, is this rotation's.
 func (t *Target) undo(ctx context.Context, s *step.Secrets, e *step.Env, cur, pend core.Version, hasPend bool) (step.Result, error) {
-	if hasPend && pend.Rotation != e.Opts.Rotation {
-		return step.Result{}, fmt.Errorf("%w: PENDING belongs to rotation %s, not %s", core.ErrConflict, pend.Rotation, e.Opts.Rotation)
-	}
 	user, _ := cur.Value.String(fieldUser)
 	curKey, _ := cur.Value.String(fieldKeyID)
 	known := []core.Version{cur}

@@ -134,8 +134,7 @@ func trustHostsList(c *trustCase) {
 		c.r.Must(c.t, 0, name, a...)
 	}
 	if n := c.fake.Conns(); n != 0 {
-		t := c.t
-		t.Errorf("the admin secret's own host got %d connections, want none: the account is on a server of its hosts list", n)
+		c.t.Errorf("the admin secret's own host got %d connections, want none: the account is on a server of its hosts list", n)
 	}
 }
 

@@ -78,7 +78,7 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 	if err != nil {
 		return core.Version{}, err
 	}
-	r, w, err := socketPair()
+	r, w, err := SocketPair()
 	if err != nil {
 		return core.Version{}, fmt.Errorf("socket pair for %s: %w", name, err)
 	}
@@ -111,11 +111,11 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 	return env.ToVersion(), nil
 }
 
-// socketPair returns the two ends of a connected Unix stream socket pair,
+// SocketPair returns the two ends of a connected Unix stream socket pair,
 // close-on-exec (ExtraFiles clears that for the child's copy only). The
 // kernel records this process as the creator: the helper checks it against
 // its parent (SO_PEERCRED).
-func socketPair() (mine, child *os.File, err error) {
+func SocketPair() (mine, child *os.File, err error) {
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, err

@@ -93,7 +93,7 @@ func TestServeRefusesWithoutParent(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	mine, other, err := socketPair()
+	mine, other, err := SocketPair()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestShellCannotMakeHelperPrint(t *testing.T) {
 		})
 	}
 	t.Run("a socket pair made by a grandparent", func(t *testing.T) {
-		mine, child, err := socketPair()
+		mine, child, err := SocketPair()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
 )
 
 // proc is one process to start and measure.
@@ -105,11 +106,11 @@ func (p proc) exec(ctx context.Context, rssFile string) (sample, error) {
 	}
 	var r *os.File
 	if p.helperPipe && rssFile == "" {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
+		var w *os.File
+		var err error
+		if r, w, err = handoff.SocketPair(); err != nil {
 			return sample{}, fmt.Errorf("socket pair: %w", err)
 		}
-		r, w := os.NewFile(uintptr(fds[0]), "helper"), os.NewFile(uintptr(fds[1]), "helper-child")
 		defer r.Close()
 		cmd.ExtraFiles = []*os.File{w}
 		cmd.Env = append(slices.Clip(cmd.Env), "ROTATE_HELPER_FD=3")

@@ -12,11 +12,11 @@ import (
 // clear (AuthenticationCleartextPassword), which libpq and pgx send, records
 // it and refuses the login.
 func postgres(rw *bufio.ReadWriter) []Login {
-	msg, ok := pgStartup(rw)
+	msg, ok := pgBody(rw)
 	if ok && binary.BigEndian.Uint32(msg) == 80877103 { // SSLRequest
 		rw.WriteByte('N')
 		rw.Flush()
-		msg, ok = pgStartup(rw)
+		msg, ok = pgBody(rw)
 	}
 	if !ok || len(msg) < 4 {
 		return nil
@@ -41,8 +41,6 @@ func postgres(rw *bufio.ReadWriter) []Login {
 	rw.Flush()
 	return []Login{in}
 }
-
-func pgStartup(r io.Reader) ([]byte, bool) { return pgBody(r) }
 
 // pgBody reads a length-prefixed message body (the length counts itself).
 func pgBody(r io.Reader) ([]byte, bool) {
