@@ -29,7 +29,7 @@ BASE_REPO=localhost/rotation-base
 log() { printf '==> %s\n' "$*" >&2; }
 # Family binaries (cmd/rotation-pack-<family>) and the command prefixes each runs; rotators/pack/all
 # checks that this matches the Go lists.
-FAMILIES="vault:vault aws:awssm,awsiam azkv:azkv gcpsm:gcpsm db:postgres,mysql,redis"
+FAMILIES="vault:vault aws:awssm,awsiam azkv:azkv gcpsm:gcpsm db:postgres,mysql,redis k8s:kubernetes"
 family_of() { # $1 command name -> its family
   local e
   for e in $FAMILIES; do [[ ,${e#*:}, == *,${1%%-*},* ]] && { echo "${e%%:*}"; return; }; done

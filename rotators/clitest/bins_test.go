@@ -15,7 +15,7 @@ var (
 	storeSteps  = map[string]bool{"stage": true, "promote": true, "rollback": true}
 	targetSteps = map[string]bool{"deploy": true, "validate": true, "revoke": true}
 	stores      = []string{"vault", "awssm", "azkv", "gcpsm"}
-	targets     = map[string]bool{"postgres": true, "mysql": true, "redis": true, "awsiam": true}
+	targets     = map[string]bool{"postgres": true, "mysql": true, "redis": true, "awsiam": true, "kubernetes": true}
 )
 
 // binary is one rotation step binary.

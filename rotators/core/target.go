@@ -43,6 +43,11 @@ type ApplyRequest struct {
 	// AccountHost is the host part of a MySQL account 'user'@'host' for
 	// secrets without an account_host field (--account-host); "" means "%".
 	AccountHost string
+	// Version and Rotation name the store version of Want and the rotation
+	// at work, for targets that record them (the Kubernetes Secret's
+	// annotations); never a value.
+	Version  string
+	Rotation string
 }
 
 // Plan lists what a target step did or, in a dry run, would do. Actions are

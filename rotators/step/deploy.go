@@ -113,7 +113,7 @@ func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want 
 // the credential to log in with is PENDING, which the target may hold now.
 func deployRequest(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
 	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur, DryRun: e.Opts.DryRun,
-		ReconcileGrants: e.Opts.ReconcileGrants, AccountHost: e.Opts.AccountHost}
+		ReconcileGrants: e.Opts.ReconcileGrants, AccountHost: e.Opts.AccountHost, Version: want.ID, Rotation: e.Opts.Rotation}
 	if stage == core.Current {
 		req.Strategy = core.Single // undo: set CURRENT back, whatever was staged
 		if p, ok, err := s.get(ctx, s.ref, core.Pending); err != nil {

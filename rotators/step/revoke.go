@@ -53,7 +53,7 @@ func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 		return Result{}, err
 	}
 	req := core.ApplyRequest{Strategy: cur.Strategy, Want: cur.Value, Current: cur.Value, Previous: prev.Value,
-		Admin: admin, DryRun: e.Opts.DryRun, AccountHost: e.Opts.AccountHost}
+		Admin: admin, DryRun: e.Opts.DryRun, AccountHost: e.Opts.AccountHost, Version: cur.ID, Rotation: e.Opts.Rotation}
 	outs := map[string]any{"previous_version": prev.ID, "strategy": string(cur.Strategy)}
 	usageReq := core.UsageRequest{Creds: prev.Value, Before: cur.Created, Admin: admin, Login: cur.Value}
 	if prevUser, curUser := username(prev.Value), username(cur.Value); prevUser != curUser {

@@ -24,6 +24,7 @@ type Needs struct {
 	Redis      bool // a Redis server with ACLs
 	GCPSM      bool // the GCP Secret Manager test double (gRPC, in process)
 	AzKV       bool // the Azure Key Vault test double (HTTPS, in process)
+	Kube       bool // a Kubernetes control plane (StartKube)
 }
 
 // Env is what Main started; fields that were not needed stay zero.
@@ -35,6 +36,7 @@ type Env struct {
 	Redis   *Redis
 	GCPSM   *GCPSM
 	AzKV    *AzKV
+	Kube    *Kube
 	BinDir  string
 	Root    string // the module root
 }
@@ -132,6 +134,10 @@ func (e *Env) servers(needs Needs) []struct {
 		{needs.AzKV, func(ctx context.Context) (s interface{ Stop() }, err error) {
 			e.AzKV, err = StartAzKV(ctx)
 			return e.AzKV, err
+		}},
+		{needs.Kube, func(ctx context.Context) (s interface{ Stop() }, err error) {
+			e.Kube, err = StartKube(ctx)
+			return e.Kube, err
 		}},
 	}
 }

@@ -8,13 +8,14 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/azkvfam"
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/dbfam"
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/gcpsmfam"
+	"github.com/kestra-rotation/rotation-pack/rotators/pack/k8sfam"
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/vaultfam"
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 // Families are the family binaries, as docker/build.sh builds them.
 func Families() []pack.Family {
-	return []pack.Family{vaultfam.Family(), awsfam.Family(), azkvfam.Family(), gcpsmfam.Family(), dbfam.Family()}
+	return []pack.Family{vaultfam.Family(), awsfam.Family(), azkvfam.Family(), gcpsmfam.Family(), dbfam.Family(), k8sfam.Family()}
 }
 
 // Commands are every command, the same ones cmd/<name>/main.go builds.

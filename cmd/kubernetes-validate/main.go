@@ -1,0 +1,11 @@
+// Command kubernetes-validate is the validate step of the Kubernetes consumers target. See --help.
+package main
+
+import (
+	"os"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/kubernetes"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
+)
+
+func main() { os.Exit(step.Main(step.TargetValidate("kubernetes", kubernetes.Open), os.Args[1:])) }

@@ -1,0 +1,184 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+)
+
+// pollEvery is how often the wait reads a rollout's status: a rollout of a
+// few pods completes in well under a second on a quiet cluster.
+const pollEvery = 250 * time.Millisecond
+
+// state is what the target needs of a workload.
+type state struct {
+	restartedAt time.Time             // the pod template's restartedAt annotation, zero if none
+	selector    *metav1.LabelSelector // its pods
+	done        bool                  // the rollout is complete (kubectl rollout status)
+	failed      string                // why the rollout will not complete by itself, "" if it may
+	progress    string                // counts, for progress lines
+}
+
+// get reads a workload's state.
+func (t *Target) get(ctx context.Context, w workload) (state, error) {
+	opts := metav1.GetOptions{}
+	apps := t.client.AppsV1()
+	switch w.kind {
+	case "deployment":
+		d, err := apps.Deployments(t.namespace).Get(ctx, w.name, opts)
+		if err != nil {
+			return state{}, classify(err, w.String())
+		}
+		return deploymentState(d), nil
+	case "statefulset":
+		s, err := apps.StatefulSets(t.namespace).Get(ctx, w.name, opts)
+		if err != nil {
+			return state{}, classify(err, w.String())
+		}
+		return statefulSetState(s), nil
+	}
+	d, err := apps.DaemonSets(t.namespace).Get(ctx, w.name, opts)
+	if err != nil {
+		return state{}, classify(err, w.String())
+	}
+	return daemonSetState(d), nil
+}
+
+func restartedAt(tmpl corev1.PodTemplateSpec) time.Time {
+	at, _ := time.Parse(time.RFC3339Nano, tmpl.Annotations[annoRestarted])
+	return at
+}
+
+func deploymentState(d *appsv1.Deployment) state {
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	s, st := state{restartedAt: restartedAt(d.Spec.Template), selector: d.Spec.Selector}, d.Status
+	for _, c := range st.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			s.failed = "exceeded its progress deadline"
+		}
+	}
+	s.progress = fmt.Sprintf("%d of %d updated, %d available, %d old", st.UpdatedReplicas, want, st.AvailableReplicas, st.Replicas-st.UpdatedReplicas)
+	s.done = st.ObservedGeneration >= d.Generation && st.UpdatedReplicas >= want && st.Replicas == st.UpdatedReplicas &&
+		st.AvailableReplicas >= st.UpdatedReplicas
+	return s
+}
+
+func statefulSetState(ss *appsv1.StatefulSet) state {
+	want := int32(1)
+	if ss.Spec.Replicas != nil {
+		want = *ss.Spec.Replicas
+	}
+	s, st := state{restartedAt: restartedAt(ss.Spec.Template), selector: ss.Spec.Selector}, ss.Status
+	s.progress = fmt.Sprintf("%d of %d updated, %d ready", st.UpdatedReplicas, want, st.ReadyReplicas)
+	s.done = st.ObservedGeneration >= ss.Generation && st.UpdatedReplicas >= want && st.ReadyReplicas >= want &&
+		st.UpdateRevision == st.CurrentRevision
+	if ss.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
+		s.failed = "uses the OnDelete update strategy: its pods are replaced only when deleted"
+	}
+	return s
+}
+
+func daemonSetState(ds *appsv1.DaemonSet) state {
+	s, st := state{restartedAt: restartedAt(ds.Spec.Template), selector: ds.Spec.Selector}, ds.Status
+	s.progress = fmt.Sprintf("%d of %d updated, %d available", st.UpdatedNumberScheduled, st.DesiredNumberScheduled, st.NumberAvailable)
+	s.done = st.ObservedGeneration >= ds.Generation && st.UpdatedNumberScheduled >= st.DesiredNumberScheduled &&
+		st.NumberAvailable >= st.DesiredNumberScheduled
+	if ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType {
+		s.failed = "uses the OnDelete update strategy: its pods are replaced only when deleted"
+	}
+	return s
+}
+
+// restart sets the pod template's restartedAt annotation, as `kubectl
+// rollout restart` does: the controller then replaces every pod.
+func (t *Target) restart(ctx context.Context, w workload, at time.Time) error {
+	patch := fmt.Appendf(nil, `{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`, annoRestarted, at.Format(time.RFC3339Nano))
+	opts := metav1.PatchOptions{FieldManager: fieldManager}
+	apps := t.client.AppsV1()
+	var err error
+	switch w.kind {
+	case "deployment":
+		_, err = apps.Deployments(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
+	case "statefulset":
+		_, err = apps.StatefulSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
+	default:
+		_, err = apps.DaemonSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
+	}
+	return classify(err, "restart "+w.String())
+}
+
+// rolledOut reports, when the consumer has not finished rolling out pods
+// made after changed, what is left; "" when it has.
+func (t *Target) rolledOut(ctx context.Context, w workload, s state, changed time.Time) (string, error) {
+	switch {
+	case s.restartedAt.Before(changed):
+		return "not restarted since the Secret changed", nil
+	case !s.done:
+		return "rollout in progress: " + s.progress, nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(s.selector)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
+	}
+	pods, err := t.client.CoreV1().Pods(t.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return "", classify(err, "list pods of "+w.String())
+	}
+	old := 0
+	for _, p := range pods.Items {
+		// Creation times have whole seconds: a pod made in the second of the change counts as newer.
+		if p.DeletionTimestamp == nil && p.CreationTimestamp.Time.Before(changed.Truncate(time.Second)) {
+			old++
+		}
+	}
+	if old > 0 {
+		return fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
+	}
+	return "", nil
+}
+
+// wait polls a consumer until it has rolled out pods made after changed,
+// printing a progress line whenever its counts change, until ctx ends
+// (--timeout: exit 3, re-running waits again) or the rollout cannot
+// complete by itself (exit 4).
+func (t *Target) wait(ctx context.Context, w workload, changed time.Time) error {
+	start, last := time.Now(), ""
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		s, err := t.get(ctx, w)
+		if err != nil {
+			return err
+		}
+		left, err := t.rolledOut(ctx, w, s, changed)
+		if err != nil {
+			return err
+		}
+		if left == "" {
+			t.progress.Info("rollout complete", "consumer", w.String(), "seconds", time.Since(start).Round(time.Millisecond).Seconds())
+			return nil
+		}
+		if s.failed != "" {
+			return fmt.Errorf("%w: %s %s (%s): its pods may not start with the new value", core.ErrRejected, w, s.failed, s.progress)
+		}
+		if left != last {
+			t.progress.Info("rollout", "consumer", w.String(), "status", left)
+			last = left
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the rollout of %s (%s): %w", w, left, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
