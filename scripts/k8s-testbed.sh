@@ -5,10 +5,12 @@
 #   etcd                                                     v3.6.17  (scripts/k8sbed/etcd)
 #   kwok (fake nodes and pods that become Ready)             v0.8.0   (scripts/k8sbed/kwok)
 # Each is pinned by its own small module (go.mod + go.sum), kept out of the main module.
+# kwok's stages (node/fast, pod/fast: nodes and pods become Ready at once) are copied
+# from its module into <repo>/.cache/k8s/stages.
 # Idempotent: when the binaries exist and were built from the same modules, it only
 # checks (a stamp of the modules' go.mod and go.sum). While a build runs it prints a
-# progress line every 10 s. A cold build on 2 cores takes about 5 minutes (the
-# apiserver alone ~3 min, 2.2 GB peak); -p 1 keeps the memory down on a shared machine.
+# progress line every 10 s. A cold build on 2 idle cores takes about 5 minutes (the
+# apiserver alone ~3 min, 2.2 GB peak), much longer on a busy machine.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +31,7 @@ want=$(stamp)
 if [[ -f $OUT/stamp && $(cat "$OUT/stamp") == "$want" ]]; then
 	ok=1
 	for b in "${BINARIES[@]}"; do [[ -x $OUT/bin/$b ]] || ok=0; done
+	[[ -f $OUT/stages/pod-ready.yaml ]] || ok=0
 	if ((ok)); then
 		log "ok: ${BINARIES[*]} in $OUT/bin"
 		exit 0
@@ -44,7 +47,7 @@ build() {
 	local dir=$1 name=$2 pkg=$3 ldflags=${4:-} start=$SECONDS next=10 pid rc=0 logf
 	logf=$(mktemp)
 	log "building $name ..."
-	(cd "$BED/$dir" && go build -p 1 -trimpath -ldflags "-s -w $ldflags" -o "$OUT/bin/$name.tmp" "$pkg") >"$logf" 2>&1 &
+	(cd "$BED/$dir" && go build -p 2 -trimpath -ldflags "-s -w $ldflags" -o "$OUT/bin/$name.tmp" "$pkg") >"$logf" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -71,5 +74,10 @@ build kube kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$KVER"
 build kube kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$KVER"
 build kube kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$KVER"
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+kwok_dir=$(cd "$BED/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+rm -rf "$OUT/stages"
+mkdir -p "$OUT/stages"
+cp "$kwok_dir"/kustomize/stage/node/fast/node-initialize.yaml "$kwok_dir"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml "$OUT/stages/"
+chmod 0644 "$OUT"/stages/*.yaml
 printf '%s\n' "$want" >"$OUT/stamp"
 log "ok: ${BINARIES[*]} in $OUT/bin"

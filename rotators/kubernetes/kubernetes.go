@@ -57,6 +57,7 @@ const (
 
 // Target is the Kubernetes consumers target.
 type Target struct {
+	err       error // a configuration error, returned by every step's first call
 	client    kubernetes.Interface
 	namespace string
 	cfg       config
@@ -65,15 +66,17 @@ type Target struct {
 
 // Open reads the configuration and builds the client: KUBECONFIG when set,
 // else the in-cluster service account, else the default loading rules
-// (~/.kube/config). Nothing is contacted yet.
+// (~/.kube/config). Nothing is contacted yet, and a configuration error is
+// reported by the first call, after the step has read and checked the secret
+// (as other targets, whose connection settings are in the secret, do).
 func Open(context.Context) (core.Target, error) {
 	cfg, err := parseConfig(os.Getenv)
 	if err != nil {
-		return nil, err
+		return &Target{err: err}, nil
 	}
 	rc, ns, err := restConfig()
 	if err != nil {
-		return nil, err
+		return &Target{err: err, cfg: cfg}, nil
 	}
 	if cfg.namespace != "" {
 		ns = cfg.namespace
@@ -81,7 +84,7 @@ func Open(context.Context) (core.Target, error) {
 	rc.UserAgent = "rotation-pack"
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: kubernetes client: %v", core.ErrUsage, err)
+		return &Target{err: fmt.Errorf("%w: kubernetes client: %v", core.ErrUsage, err), cfg: cfg}, nil
 	}
 	return newTarget(cs, ns, cfg, os.Stdout), nil
 }

@@ -161,9 +161,9 @@ func (c *cluster) harness(t *testing.T) conformance.TargetHarness {
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	store.Secrets = append(store.Secrets, env.Kube.AdminToken)
 	return conformance.TargetHarness{
-		Name:       "kubernetes",
-		Store:      store,
-		Env:        []string{"KUBE_SECRET=" + secretName, "KUBE_CONSUMERS=deployment/" + deployName, "KUBE_SECRET_KEYS=" + keysJSON, "ROTATE_TIMEOUT=60s"},
+		Name:  "kubernetes",
+		Store: store,
+		Env:   []string{"KUBE_SECRET=" + secretName, "KUBE_CONSUMERS=deployment/" + deployName, "KUBE_SECRET_KEYS=" + keysJSON, "ROTATE_TIMEOUT=60s"},
 		// The Secret holds one value whatever the strategy: the strategies differ only
 		// on the database, so one is enough (dual would expect CURRENT in the
 		// Secret right after a crash inside deploy, which is the database's promise).

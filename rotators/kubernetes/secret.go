@@ -21,6 +21,9 @@ import (
 // rendered from them) and every consumer has rolled out pods made after the
 // Secret last changed; ErrRejected when either is not so. It changes nothing.
 func (t *Target) Check(ctx context.Context, creds core.Value) error {
+	if t.err != nil {
+		return t.err
+	}
 	data, err := t.cfg.render(creds)
 	if err != nil {
 		return err
@@ -69,6 +72,9 @@ func (t *Target) Revoke(ctx context.Context, req core.ApplyRequest) (core.Plan, 
 
 func (t *Target) put(ctx context.Context, req core.ApplyRequest) (core.Plan, error) {
 	var plan core.Plan
+	if t.err != nil {
+		return plan, t.err
+	}
 	data, err := t.cfg.render(req.Want)
 	if err != nil {
 		return plan, err
