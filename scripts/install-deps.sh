@@ -22,7 +22,10 @@
 #   - <repo>/.bin: staticcheck, govulncheck and vulndb's indexdb, pinned;
 #   - <repo>/.cache/vulndb: the Go vulnerability database, from a pinned
 #     golang.org/x/vulndb module (vuln.go.dev is not reachable);
-#   - Kestra 1.3.19 and 2.0.0 from Maven Central into ~/.m2 (kestra-check).
+#   - Kestra 1.3.19 and 2.0.0 from Maven Central into ~/.m2 (kestra-check);
+#   - <repo>/.cache/k8s: the Kubernetes control plane of the kubernetes target's
+#     tests (etcd, kube-apiserver, -controller-manager, -scheduler, kwok), built
+#     from the Go module proxy by scripts/k8s-testbed.sh (pinned in scripts/k8sbed).
 # Each step prints its time, and long ones a progress line every 10 s.
 # Idempotent: a second run only checks, and takes a few seconds.
 # Needs Go 1.26 on PATH; apt and /etc changes need root (or sudo).
@@ -437,6 +440,7 @@ else
 	install_go_tools
 	install_vulndb
 	install_kestra_check
+	step k8s "Kubernetes test control plane (scripts/k8s-testbed.sh)" "$ROOT/scripts/k8s-testbed.sh"
 fi
 summary=""
 for t in "${STEP_TIMES[@]}"; do summary+="${summary:+, }$t"; done

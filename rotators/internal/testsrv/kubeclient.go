@@ -42,11 +42,12 @@ func (k *Kube) addNode(ctx context.Context) error {
 	defer cancel()
 	for {
 		n, err := cs.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
-		if err == nil {
-			for _, c := range n.Status.Conditions {
-				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-					return nil
-				}
+		if err == nil && isReady(n) {
+			// The API server taints a new Node not-ready; the node lifecycle
+			// controller, not run here (kwok keeps no lease), would lift it.
+			n.Spec.Taints = nil
+			if _, err = cs.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err == nil {
+				return nil
 			}
 		}
 		select {
@@ -80,3 +81,12 @@ func (k *Kube) ServiceAccountKubeconfig(ctx context.Context, dir, namespace, nam
 }
 
 func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
+
+func isReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
