@@ -75,6 +75,8 @@ type cluster struct {
 	cs *kubernetes.Clientset
 	mu sync.Mutex
 	ns map[string]string // username -> namespace of its account
+	// stores are the OpenBao store harnesses by test name.
+	stores map[string]conformance.StoreHarness
 }
 
 func newCluster(t testing.TB) *cluster {

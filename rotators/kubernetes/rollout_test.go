@@ -1,0 +1,155 @@
+package kubernetes_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+// store is the OpenBao store harness, made once per test.
+func (c *cluster) store(t *testing.T) conformance.StoreHarness {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stores == nil {
+		c.stores = map[string]conformance.StoreHarness{}
+	}
+	h, ok := c.stores[t.Name()]
+	if !ok {
+		h = vaulttest.Harness(t, env.Bao.Addr, env.Bao.Token, env.BinDir)
+		c.stores[t.Name()] = h
+	}
+	return h
+}
+
+// staged makes a namespace with the app's Secret and Deployment (as the
+// admin), a secret in OpenBao with a PENDING value staged by rotation id,
+// and a runner with the store's environment and the admin's kubeconfig.
+func staged(t *testing.T, c *cluster, extraEnv ...string) (ns string, r *conformance.Runner, ref core.Ref, id string) {
+	t.Helper()
+	store := c.store(t)
+	v, err := core.ParseValue([]byte(`{"username":"app","password":"` + conformance.RandomID("initial-") + `","host":"db","port":5432,"dbname":"app"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, _, _ = c.newNamespace(t, v)
+	r = store.NewRunner(t, append([]string{"KUBECONFIG=" + env.Kube.Kubeconfig, "KUBE_SECRET=" + ns + "/" + secretName,
+		"KUBE_SECRET_KEYS=" + keysJSON}, extraEnv...)...)
+	r.Secret(v.Text("password"), env.Kube.AdminToken)
+	ref = store.NewSecret(t, v)
+	id = conformance.RandomID("rot-")
+	r.Must(t, 0, "vault-stage", "--secret", ref.String(), "--rotation", id)
+	return ns, r, ref, id
+}
+
+// TestRolloutOutcomes runs deploy against consumers whose rollout cannot
+// complete (exit 4 at once), does not complete in time (exit 3, and a
+// re-run completes once it can), or are found by a label selector.
+func TestRolloutOutcomes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs a Kubernetes control plane and OpenBao")
+	}
+	c := newCluster(t)
+	ctx := context.Background()
+
+	t.Run("on_delete_statefulset_is_rejected", func(t *testing.T) {
+		ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS=statefulset/db")
+		sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db"}, Spec: appsv1.StatefulSetSpec{
+			Selector: deployment().Spec.Selector, Template: deployment().Spec.Template,
+			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}}}
+		sts.Spec.Template.Labels = map[string]string{"app": "db"}
+		sts.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}
+		if _, err := c.cs.AppsV1().StatefulSets(ns).Create(ctx, sts, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		run := r.Must(t, core.ExitRejected, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id)
+		if !strings.Contains(run.Stderr, "OnDelete") {
+			t.Errorf("got stderr %q, want it to name the OnDelete strategy", run.Stderr)
+		}
+	})
+
+	t.Run("timeout_is_retryable", func(t *testing.T) {
+		ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS=deployment/"+deployName)
+		d, err := c.cs.AppsV1().Deployments(ns).Get(ctx, deployName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Spec.Template.Spec.NodeSelector = map[string]string{"no-such-node": "true"} // its new pods stay Pending
+		if _, err := c.cs.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		run := r.Must(t, core.ExitUnavailable, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id, "--timeout", "3s")
+		if !strings.Contains(run.Stdout, "rollout consumer=deployment/app") {
+			t.Errorf("got stdout %q, want rollout progress lines", run.Stdout)
+		}
+		r.Must(t, core.ExitRejected, "kubernetes-validate", "--secret", ref.String())
+		d, err = c.cs.AppsV1().Deployments(ns).Get(ctx, deployName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Spec.Template.Spec.NodeSelector = nil
+		if _, err := c.cs.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if again := r.Must(t, 0, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id); again.Changed() {
+			t.Errorf("re-run after a timeout: got changed true, want false (the Secret and the restart were done)")
+		}
+		r.Must(t, 0, "kubernetes-validate", "--secret", ref.String())
+	})
+
+	t.Run("selector_finds_consumers", func(t *testing.T) {
+		ns, r, ref, id := staged(t, c, "KUBE_CONSUMER_SELECTOR=tier=web")
+		for _, name := range []string{"web-a", "web-b"} {
+			d := deployment()
+			d.Name, d.Labels = name, map[string]string{"tier": "web"}
+			d.Spec.Selector.MatchLabels = map[string]string{"app": name}
+			d.Spec.Template.Labels = map[string]string{"app": name}
+			if _, err := c.cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Must(t, 0, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id)
+		r.Must(t, 0, "kubernetes-validate", "--secret", ref.String())
+		for _, name := range []string{"web-a", "web-b", deployName} {
+			d, err := c.cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, restarted := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
+			if want := name != deployName; restarted != want {
+				t.Errorf("deployment %s: got restarted %v, want %v (only the selector's)", name, restarted, want)
+			}
+		}
+		sec, err := c.cs.CoreV1().Secrets(ns).Get(ctx, secretName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pend := c.store(t).Inspect(t, r, ref).Pending
+		want := map[string]string{"rotation.kestra.io/version": pend.ID, "rotation.kestra.io/rotation": id}
+		for k, w := range want {
+			if got := sec.Annotations[k]; got != w {
+				t.Errorf("annotation %s: got %q, want %q", k, got, w)
+			}
+		}
+		for k, a := range sec.Annotations {
+			if strings.Contains(a, pend.Value.Text("password")) {
+				t.Errorf("annotation %s holds the password", k)
+			}
+		}
+	})
+
+	t.Run("missing_secret_is_usage", func(t *testing.T) {
+		_, r, ref, id := staged(t, c, "KUBE_CONSUMERS=deployment/"+deployName)
+		r.Env = append(r.Env, "KUBE_SECRET=no-such-secret") // the last one wins
+		run := r.Must(t, core.ExitUsage, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id)
+		if !strings.Contains(run.Stderr, "does not exist") {
+			t.Errorf("got stderr %q, want it to say the Secret does not exist", run.Stderr)
+		}
+	})
+}
