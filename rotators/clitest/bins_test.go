@@ -6,16 +6,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/pack/all"
 )
 
-// Stores and targets by binary prefix, and the steps of each that read a
-// secret (the -get helpers refuse to run by hand; other commands, such as
-// inventories, have tests of their own).
+// The steps of stores and targets that read a secret (the -get helpers
+// refuse to run by hand; other commands, such as inventories, have tests of
+// their own). The stores and targets are the pack's (rotators/pack/all).
 var (
 	storeSteps  = map[string]bool{"stage": true, "promote": true, "rollback": true}
 	targetSteps = map[string]bool{"deploy": true, "validate": true, "revoke": true}
-	stores      = []string{"vault", "awssm", "azkv", "gcpsm"}
-	targets     = map[string]bool{"postgres": true, "mysql": true, "redis": true, "awsiam": true}
 )
 
 // binary is one rotation step binary.
@@ -33,8 +33,8 @@ func stepBinaries(t *testing.T) []binary {
 	var out []binary
 	for _, e := range entries {
 		provider, step, _ := strings.Cut(e.Name(), "-")
-		isTarget := targets[provider] && targetSteps[step]
-		if isTarget || storeSteps[step] && slices.Contains(stores, provider) {
+		isTarget := slices.Contains(all.Targets(), provider) && targetSteps[step]
+		if isTarget || storeSteps[step] && slices.Contains(all.Stores(), provider) {
 			out = append(out, binary{filepath.Join(env.BinDir, e.Name()), provider, step, isTarget})
 		}
 	}
@@ -48,7 +48,7 @@ func stepBinaries(t *testing.T) []binary {
 // target every store.
 func (b binary) schemes() []string {
 	if b.target {
-		return stores
+		return all.Stores()
 	}
 	return []string{b.provider}
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -72,44 +71,16 @@ func TestEveryCommandInOneFamily(t *testing.T) {
 	}
 }
 
-// TestBuildScriptFamilies: docker/build.sh links each command to the family
-// binary whose Go list holds it.
-func TestBuildScriptFamilies(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join("..", "..", "docker", "build.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^FAMILIES="([^"]*)"`).FindSubmatch(script)
-	if m == nil {
-		t.Fatal(`docker/build.sh: no FAMILIES="family:prefix,... ..." line`)
-	}
-	scriptFamily := map[string]string{} // prefix -> family binary
-	for _, e := range strings.Fields(string(m[1])) {
-		fam, prefixes, _ := strings.Cut(e, ":")
-		for _, p := range strings.Split(prefixes, ",") {
-			if prev, dup := scriptFamily[p]; dup {
-				t.Errorf("docker/build.sh: prefix %s is in %s and %s, want one family", p, prev, pack.Name+"-"+fam)
-			}
-			scriptFamily[p] = pack.Name + "-" + fam
-		}
-	}
-	for _, f := range all.Families() {
-		for _, c := range f.Commands {
-			prefix, _, _ := strings.Cut(c.Name, "-")
-			if got := scriptFamily[prefix]; got != f.Name {
-				t.Errorf("docker/build.sh links %s to %q, want %q", c.Name, got, f.Name)
-			}
-		}
-	}
-}
-
 // TestFamilyImports: the dispatch links no store or target, and each family
 // binary only its own, which is the point of the split.
 func TestFamilyImports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	providers := []string{"vault", "awssm", "azkv", "gcpsm", "awsiam", "postgres", "mysql", "redis"}
+	providers := append(all.Stores(), all.Targets()...)
+	if len(providers) < 2 {
+		t.Fatalf("providers %v: want every store and target of rotators/pack/all", providers)
+	}
 	want := map[string]string{"./rotators/pack": "", "./cmd/rotation-pack": ""}
 	for _, f := range all.Families() {
 		seen := map[string]bool{}

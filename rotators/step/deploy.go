@@ -32,7 +32,7 @@ current user's: any difference is reported and refused (exit 5), or with
 	}
 }
 
-func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func deploy(ctx context.Context, t core.Target, s *Secrets, e *Env) (Result, error) {
 	stage, err := core.ParseStage(e.Opts.Stage)
 	if err != nil || stage == core.Previous {
 		return Result{}, fmt.Errorf("%w: --stage %q: deploy takes pending or current", core.ErrUsage, e.Opts.Stage)
@@ -43,7 +43,7 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	cur, err := s.must(ctx, core.Current)
+	cur, err := s.Must(ctx, core.Current)
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,7 +94,7 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 // another rotation's PENDING exists, which that rotation may be about to
 // promote: setting the target back to CURRENT under it would lock out the
 // value it promotes.
-func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version) error {
+func ownPending(ctx context.Context, s *Secrets, e *Env, stage core.Stage, want core.Version) error {
 	p := want
 	if stage == core.Current {
 		var ok bool
@@ -111,7 +111,7 @@ func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want 
 
 // deployRequest gathers what Apply needs: for the undo (--stage current)
 // the credential to log in with is PENDING, which the target may hold now.
-func deployRequest(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
+func deployRequest(ctx context.Context, s *Secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
 	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur, DryRun: e.Opts.DryRun,
 		ReconcileGrants: e.Opts.ReconcileGrants, AccountHost: e.Opts.AccountHost}
 	if stage == core.Current {

@@ -45,25 +45,30 @@ type flagSpec struct {
 	usage string
 	def   string
 	bool  bool
+	// required: a command that accepts the flag refuses to run without it.
+	required bool
+	// requiredUnlessDefault: shown as required in the usage line of a
+	// command that gives it no default (the step itself refuses it empty).
+	requiredUnlessDefault bool
 }
 
 var flagTable = []flagSpec{
-	{name: "secret", meta: "URI", usage: "secret reference, for example vault://secret/apps/db (required)"},
-	{name: "rotation", meta: "ID", usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
+	{name: "secret", meta: "URI", required: true, usage: "secret reference, for example vault://secret/apps/db (required)"},
+	{name: "rotation", meta: "ID", required: true, usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
 	{name: "generate", meta: "POLICY", usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
 	{name: "stdin", bool: true, usage: "read the new value (a JSON object merged over CURRENT) from standard input instead of generating one"},
 	{name: "strategy", meta: "S", usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", def: "single"},
 	{name: "dry-run", bool: true, usage: "print the plan and change nothing"},
-	{name: "stage", meta: "STAGE", usage: "which stage of the secret to use: current, pending or previous"},
+	{name: "stage", meta: "STAGE", requiredUnlessDefault: true, usage: "which stage of the secret to use: current, pending or previous"},
 	{name: "expect-reject", bool: true, usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
 	{name: "admin-secret", meta: "URI", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
 	{name: "timeout", meta: "DURATION", usage: "give up after this long (exit 3)", def: "2m"},
-	{name: "grace", meta: "DURATION", usage: "how long revoke waits for the old credential to fall out of use before refusing (exit 5)"},
-	{name: "force", bool: true, usage: "revoke even though the old credential is still in use"},
+	{name: "grace", meta: "DURATION", usage: "how long to wait for the credential being retired (revoke) or reused (alternate deploy) to fall out of use before refusing (exit 5)"},
+	{name: "force", bool: true, usage: "go on even though the credential is still in use once --grace has passed, naming its sessions"},
 	{name: "expect-unused", bool: true, usage: "refuse (exit 5) when the old credential was used recently"},
 	{name: "reconcile-grants", bool: true, usage: "make the other user's privileges match before switching users (alternate), and say what was granted"},
 	{name: "account-host", meta: "HOST", usage: "host part of a MySQL account 'user'@'host' when the secret has no account_host field"},
-	{name: "prefix", meta: "URI", usage: "which secrets to list: a reference prefix such as vault://secret/apps/ or awssm://apps/ (required)"},
+	{name: "prefix", meta: "URI", required: true, usage: "which secrets to list: a reference prefix such as vault://secret/apps/ or awssm://apps/ (required)"},
 	{name: "tag", meta: "K=V,...", usage: "list only secrets carrying these tags or labels (a key alone: any value)"},
 	{name: "max-age", meta: "AGE", usage: "rotation period: a CURRENT older than this is overdue (90d, 36h, ...)", def: "90d"},
 	{name: "output-dir", meta: "DIR", usage: "directory for the report files <store>-inventory.jsonl and .csv", def: "."},
@@ -158,9 +163,9 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 		}
 		o.Grace = d
 	}
-	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}, {"prefix", o.Prefix}} {
-		if c.accepts(req.name) && req.val == "" {
-			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, req.name, EnvName(req.name))
+	for _, name := range c.Flags {
+		if lookupSpec(name).required && str(name) == "" {
+			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, name, EnvName(name))
 		}
 	}
 	if c.accepts("rotation") {

@@ -28,12 +28,12 @@ for its sessions); revoke only reports them. Re-running it changes nothing.`,
 	}
 }
 
-func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func revoke(ctx context.Context, t core.Target, s *Secrets, e *Env) (Result, error) {
 	if err := checkGrace(e.Opts); err != nil {
 		return Result{}, err
 	}
 	s.prefetch(ctx, append([]stageOf{{s.ref, core.Current}, {s.ref, core.Previous}}, s.adminStage()...)...)
-	cur, err := s.must(ctx, core.Current)
+	cur, err := s.Must(ctx, core.Current)
 	if err != nil {
 		return Result{}, err
 	}

@@ -23,12 +23,12 @@ single-user rotation), and 4 when it still works. Changes nothing.`,
 	}
 }
 
-func validate(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func validate(ctx context.Context, t core.Target, s *Secrets, e *Env) (Result, error) {
 	stage, err := core.ParseStage(e.Opts.Stage)
 	if err != nil {
 		return Result{}, err
 	}
-	v, err := s.must(ctx, stage)
+	v, err := s.Must(ctx, stage)
 	if err != nil {
 		return Result{}, err
 	}
