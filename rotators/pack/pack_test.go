@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -143,6 +144,46 @@ func TestFamilyMain(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), tc.wantOut) {
 			t.Errorf("Main(%v) printed %q, want it to contain %q", tc.args, out.String(), tc.wantOut)
+		}
+	}
+}
+
+// TestOnlyFlagsThatWork: a binary offers no flag that does nothing there
+// (the target's own flags are declared by it; --grace and --force need a
+// target that lists sessions, and at deploy one with the alternate strategy).
+func TestOnlyFlagsThatWork(t *testing.T) {
+	absent := map[string][]string{
+		"redis-deploy":    {"account-host", "reconcile-grants", "grace", "force"},
+		"redis-revoke":    {"account-host", "reconcile-grants"},
+		"postgres-deploy": {"account-host"},
+		"postgres-revoke": {"account-host", "reconcile-grants"},
+		"mysql-revoke":    {"reconcile-grants"},
+		"awsiam-validate": {"admin-secret", "account-host"},
+		"vault-stage":     {"account-host", "grace", "prefix"},
+	}
+	present := map[string][]string{
+		"mysql-deploy":    {"account-host", "reconcile-grants", "grace", "force"},
+		"mysql-revoke":    {"account-host", "grace", "force"},
+		"postgres-deploy": {"reconcile-grants", "grace", "force"},
+		"awsiam-revoke":   {"grace", "expect-unused"},
+		"vault-inventory": {"prefix", "max-age"},
+	}
+	flags := map[string][]string{}
+	for _, c := range all.Commands() {
+		flags[c.Name] = c.Flags
+	}
+	for name, fs := range absent {
+		for _, f := range fs {
+			if slices.Contains(flags[name], f) {
+				t.Errorf("%s offers --%s (flags %v), which does nothing there", name, f, flags[name])
+			}
+		}
+	}
+	for name, fs := range present {
+		for _, f := range fs {
+			if !slices.Contains(flags[name], f) {
+				t.Errorf("%s flags %v, want --%s", name, flags[name], f)
+			}
 		}
 	}
 }

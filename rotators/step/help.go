@@ -11,14 +11,14 @@ func (c Command) help() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s - %s\n\nUsage:\n  %s", c.Name, c.Summary, c.Name)
 	for _, name := range c.Flags {
-		spec := lookupSpec(name)
+		spec := c.spec(name)
 		switch {
-		case spec.bool:
+		case spec.Bool:
 			fmt.Fprintf(&b, " [--%s]", name)
-		case spec.required || spec.requiredUnlessDefault && c.defaultOf(spec) == "":
-			fmt.Fprintf(&b, " --%s %s", name, spec.meta)
+		case spec.Required || spec.RequiredUnlessDefault && c.defaultOf(spec) == "":
+			fmt.Fprintf(&b, " --%s %s", name, spec.Meta)
 		default:
-			fmt.Fprintf(&b, " [--%s %s]", name, spec.meta)
+			fmt.Fprintf(&b, " [--%s %s]", name, spec.Meta)
 		}
 	}
 	b.WriteString("\n\n")
@@ -31,12 +31,12 @@ func (c Command) help() string {
 		w = max(w, len(name))
 	}
 	for _, name := range c.Flags {
-		spec := lookupSpec(name)
+		spec := c.spec(name)
 		def := c.defaultOf(spec)
-		if def != "" && !spec.bool {
+		if def != "" && !spec.Bool {
 			def = " (default " + def + ")"
 		}
-		fmt.Fprintf(&b, "  --%-*s  %s%s\n  %-*s  [%s]\n", w, name, spec.usage, def, w+2, "", EnvName(name))
+		fmt.Fprintf(&b, "  --%-*s  %s%s\n  %-*s  [%s]\n", w, name, spec.Usage, def, w+2, "", EnvName(name))
 	}
 	fmt.Fprintf(&b, "  --%-*s  show this help\n  --%-*s  print the version\n\n", w, "help", w, "version")
 	b.WriteString("Output: key=value log lines and audit events on stdout, Kestra ::{\"outputs\":…}:: and\n" +
