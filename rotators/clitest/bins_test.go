@@ -64,3 +64,18 @@ func (b binary) args(t *testing.T, ref, stage string) []string {
 	}
 	return a
 }
+
+// TestEveryStoreHasFixtures: each store of the pack has the per-store
+// cases of this package (a reference, its missing configurations, the
+// environment that reaches its test server); without them its binaries
+// would be tested with bad input only.
+func TestEveryStoreHasFixtures(t *testing.T) {
+	needServers(t)
+	missing, servers := missingEnv("x"), storeEnv()
+	for _, s := range all.Stores() {
+		if refs[s] == "" || len(missing[s]) == 0 || len(servers[s]) == 0 {
+			t.Errorf("store %s: refs %q, %d missingEnv cases, storeEnv %d entries; want all three (env_test.go, servers_test.go)",
+				s, refs[s], len(missing[s]), len(servers[s]))
+		}
+	}
+}
