@@ -14,7 +14,7 @@ import (
 )
 
 // root is the module root, two levels up from this package.
-var root = filepath.Join("..", "..")
+var root = filepath.Join("..", "..", "..")
 
 // pages are README.md and every Markdown file under docs/.
 func pages(t *testing.T) []string {
