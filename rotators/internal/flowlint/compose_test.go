@@ -55,7 +55,7 @@ func TestImagePinned(t *testing.T) {
 // loads is a mounted directory of the repository whose flows pass the
 // linter, and that its SECRET_ variables are base64.
 func TestComposeQuickstart(t *testing.T) {
-	dir := filepath.Join("..", "..", "docker")
+	dir := filepath.Join("..", "..", "..", "docker")
 	b, err := os.ReadFile(filepath.Join(dir, "compose.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ var (
 // docSections splits docs/flows.md into its "### <flow id>" sections.
 func docSections(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "flows.md"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "flows.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func docSections(t *testing.T) map[string]string {
 // for a flow that does not exist.
 func TestFlowsDoc(t *testing.T) {
 	sections := docSections(t)
-	paths, err := flowFiles(filepath.Join("..", "..", "flows"))
+	paths, err := flowFiles(filepath.Join("..", "..", "..", "flows"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no flows: %v", err)
 	}

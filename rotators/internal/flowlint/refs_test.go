@@ -34,7 +34,7 @@ var refusedRefs = []string{
 // TestRefValidators: every flow input that takes a secret reference has a
 // validator refusing what the binaries refuse, and its default passes both.
 func TestRefValidators(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "flows", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "flows", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no flows: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 
 // TestFlows lints every flow of the pack, one subtest per file.
 func TestFlows(t *testing.T) {
-	dir := filepath.Join("..", "..", "flows")
+	dir := filepath.Join("..", "..", "..", "flows")
 	paths, err := flowFiles(dir)
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no flows in %s: %v", dir, err)
