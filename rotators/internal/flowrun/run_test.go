@@ -195,7 +195,7 @@ func TestParseRejects(t *testing.T) {
 
 // TestFlows checks every flow of the pack parses and keeps the pack's rules.
 func TestFlows(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join("..", "..", "flows", "*.yaml"))
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "..", "flows", "*.yaml"))
 	if len(paths) == 0 {
 		t.Fatal("no flows found")
 	}

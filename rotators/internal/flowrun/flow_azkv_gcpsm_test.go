@@ -11,8 +11,8 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // cloudStores are the stores whose flows these tests run, each against its

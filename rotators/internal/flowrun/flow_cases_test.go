@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // TestFlowRotates runs the example flow end to end: the new CURRENT logs

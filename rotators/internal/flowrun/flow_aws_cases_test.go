@@ -11,7 +11,7 @@ import (
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // TestIAMKeyFlow runs flows/aws-iam-access-key-awssm.yaml: the new key

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // TestDBFlowsRotate runs the MySQL and Redis flows end to end for each

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 

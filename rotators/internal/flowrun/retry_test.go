@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // retryFunc returns the retry_exit3 shell function of every script task
 // that defines one, by flow and task, from the flows as shipped.
 func retryFuncs(t *testing.T) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob("../../flows/*.yaml")
+	files, err := filepath.Glob("../../../flows/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("flows: %v (%d files)", err, len(files))
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // TestEventsPubSub runs postgres-password-gcpsm-pubsub with the Pub/Sub

@@ -12,7 +12,7 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // thinFlow is a per-secret flow calling rotate-secret, with a fixture of
