@@ -9,7 +9,7 @@
 // runs the called flow as a child execution, found through Runner.Flows, and
 // takes its state.
 //
-// Kestra's own engine is the authority: rotators/kestraengine runs the
+// Kestra's own engine is the authority: rotators/internal/kestraengine runs the
 // flows in Kestra 1.3.19's executor and worker. flowrun stays for what that
 // suite cannot do here: faults injected between tasks (BeforeTask), every
 // flow and entry point with trigger data, stores without a JVM-level set-up.
