@@ -7,9 +7,9 @@ import (
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // storeEnv is the environment that reaches each store's test server.

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // tlsFront puts an HTTPS reverse proxy with its own self-signed

@@ -8,9 +8,9 @@ import (
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )

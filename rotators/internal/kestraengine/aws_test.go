@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestPostgresAWSSM runs flows/postgres-password-awssm.yaml in Kestra's
