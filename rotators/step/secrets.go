@@ -10,6 +10,11 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
 )
 
+// fetcher reads secret stages; handoff.Fetcher runs the store helpers.
+type fetcher interface {
+	Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, error)
+}
+
 // Secrets reads the stages of --secret (and --admin-secret) that a target
 // step needs, through the store helper, and registers every value read with
 // the scrubber before anything else can print it. Provider-specific

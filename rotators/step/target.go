@@ -30,7 +30,8 @@ type TargetSpec[T core.Target] struct {
 }
 
 // lists reports whether T lists sessions (core.UsageChecker): the usage
-// gate of deploy and revoke, and its --grace and --force, need it.
+// gate of deploy and revoke, and its --grace and --force, need it. T is the
+// target's own type (an interface type would hold nil here and say no).
 func (t TargetSpec[T]) lists() bool {
 	var z T
 	_, ok := any(z).(core.UsageChecker)
@@ -47,11 +48,6 @@ func (t TargetSpec[T]) declared(step string) ([]Flag, []string) {
 		}
 	}
 	return fs, names
-}
-
-// fetcher reads secret stages; handoff.Fetcher runs the store helpers.
-type fetcher interface {
-	Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, error)
 }
 
 // details joins the non-empty paragraphs of a step's --help, the target's own last.
