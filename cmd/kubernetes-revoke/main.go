@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetRevoke("kubernetes", kubernetes.Open), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetRevoke(kubernetes.Spec()), os.Args[1:])) }

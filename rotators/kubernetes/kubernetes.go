@@ -41,7 +41,15 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
+
+// Spec is the target's description for the generic steps (kubernetes-deploy,
+// -validate, -revoke). Its configuration comes from the environment (see the
+// package documentation), so it declares no flags of its own.
+func Spec() step.TargetSpec[*Target] {
+	return step.TargetSpec[*Target]{Name: "kubernetes", Open: Open}
+}
 
 // Annotations the target writes. The prefix is the pack's; none of them
 // holds a value or anything derived from one.
@@ -69,7 +77,7 @@ type Target struct {
 // (~/.kube/config). Nothing is contacted yet, and a configuration error is
 // reported by the first call, after the step has read and checked the secret
 // (as other targets, whose connection settings are in the secret, do).
-func Open(context.Context) (core.Target, error) {
+func Open(context.Context, step.Flags) (*Target, error) {
 	cfg, err := parseConfig(os.Getenv)
 	if err != nil {
 		return &Target{err: err}, nil

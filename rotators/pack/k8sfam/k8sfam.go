@@ -9,5 +9,5 @@ import (
 
 // Family is rotation-pack-k8s: the kubernetes-* commands.
 func Family() pack.Family {
-	return pack.Family{Name: pack.Name + "-k8s", Commands: pack.TargetCommands("kubernetes", kubernetes.Open)}
+	return pack.Family{Name: pack.Name + "-k8s", Commands: pack.TargetCommands(kubernetes.Spec())}
 }
