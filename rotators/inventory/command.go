@@ -81,6 +81,7 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 	if err != nil {
 		return step.Result{}, err
 	}
+	defer step.CloseStore(lister, e)
 	e.Log.Info("listing", "store", inv.scheme, "prefix", e.Opts.Prefix, "tag", e.Opts.Tag, "max_age", e.Opts.MaxAge)
 	recs, err := collect(ctx, lister, set, e, time.Now)
 	if err != nil {
