@@ -139,6 +139,12 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	// Already classified (a failed login inside a KV call): keep its class.
+	for _, class := range []error{core.ErrUsage, core.ErrDenied, core.ErrUnavailable, core.ErrNotFound, core.ErrConflict} {
+		if errors.Is(err, class) {
+			return err
+		}
+	}
 	var re *api.ResponseError
 	var ne net.Error
 	var ue *url.Error
