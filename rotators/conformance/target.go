@@ -42,10 +42,6 @@ type TargetHarness struct {
 	// do, its limits, settings and roles; not its name): accounts that
 	// behave the same give the same text.
 	Behaviour func(t testing.TB, creds core.Value) string
-	// UndoNeedsAdmin, when set, says why this target's undo needs a working
-	// admin credential even with nothing to undo; undo_with_broken_admin
-	// then expects exit 2 from it, and success once the admin works.
-	UndoNeedsAdmin string
 }
 
 type targetCase struct {

@@ -109,8 +109,9 @@ func TestFlowDryRun(t *testing.T) {
 }
 
 // TestFlowRefusesWhileAnotherRotationIsPending: stage exits 5 and the
-// errors branch leaves the other rotation's PENDING alone (vault-rollback
-// exits 5 too, so the target is not touched either).
+// errors branch leaves the other rotation's PENDING alone: the undo
+// (postgres-deploy --stage current) and vault-rollback both refuse with 5,
+// and the target is not touched.
 func TestFlowRefusesWhileAnotherRotationIsPending(t *testing.T) {
 	needServers(t)
 	f := newFixture(t)
@@ -123,8 +124,9 @@ func TestFlowRefusesWhileAnotherRotationIsPending(t *testing.T) {
 	}
 	wantTask(t, e, "stage", 5)
 	wantTask(t, e, "rollback", 5)
-	if logged(e.TaskRun("rollback"), "postgres-deploy") || e.TaskRun("deploy") != nil {
-		t.Error("the target was touched")
+	rb := e.TaskRun("rollback")
+	if !logged(rb, "belongs to rotation other-rotation") || logged(rb, "already works") || e.TaskRun("deploy") != nil {
+		t.Errorf("want the undo refused by the lock, before touching the target:\n%v", rb)
 	}
 	if _, ok := f.pending(t); !ok {
 		t.Error("the other rotation's PENDING was removed")

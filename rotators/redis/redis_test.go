@@ -51,10 +51,7 @@ func harness(t *testing.T) conformance.TargetHarness {
 		NewAccount: func(t testing.TB, r *conformance.Runner, s core.Strategy) (core.Ref, core.Value) {
 			return newAccount(t, r, vc, "app_"+conformance.RandomID(""))
 		},
-		// Only ACL GETUSER (the admin's) shows which passwords a user holds,
-		// and rollback has removed PENDING before the undo runs.
-		UndoNeedsAdmin: "the undo removes passwords that are neither CURRENT's nor PREVIOUS's; only ACL GETUSER shows them",
-		Login:          login,
+		Login: login,
 		Break: func(t testing.TB, creds core.Value) {
 			user, _ := creds.String("username")
 			env.Redis.AdminDo(t, "ACL", "SETUSER", user, "resetpass", ">"+conformance.RandomID("broken-"))

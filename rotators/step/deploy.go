@@ -19,7 +19,9 @@ already works (re-running is safe). Otherwise it authenticates with the admin
 credential (--admin-secret), else with CURRENT, then PREVIOUS, and sets it.
 --stage current is the undo of a failed rotation: it sets the target back to CURRENT
 (on targets where an account can hold two passwords, it also removes any password
-but CURRENT's and PREVIOUS's, so a discarded PENDING stops working).
+but CURRENT's and PREVIOUS's, so a discarded PENDING stops working). Run it before
+<store>-rollback: while PENDING is still stored and the target refuses it, there is
+nothing to remove and no admin credential is needed.
 alternate: the incoming user is the one that was retired a turn ago; before its
 password changes, deploy waits up to --grace for its sessions to end (exit 5
 naming them if some remain; --force goes on), and compares its privileges with the
@@ -148,10 +150,18 @@ func awaitTurn(ctx context.Context, t core.Target, req core.ApplyRequest, outs m
 
 // prune is the undo on a target that already accepts CURRENT: where an
 // account can hold more than one password, the discarded PENDING is removed.
+// When PENDING is still in the store (the flows undo before they roll back)
+// and the target refuses it, there is nothing to remove, and no admin
+// credential is needed to say so.
 func prune(ctx context.Context, t core.Target, req core.ApplyRequest, version string, outs map[string]any, e *Env) (Result, error) {
 	p, ok := t.(core.Pruner)
 	if !ok {
 		e.Audit("already works; nothing to deploy", "target", t.Describe(req.Want), "version", version, "changed", false)
+		return Result{Outputs: outs}, nil
+	}
+	if discardedNeverDeployed(ctx, t, req) {
+		e.Audit("already works and the discarded PENDING never did; nothing to deploy", "target", t.Describe(req.Want),
+			"version", version, "changed", false)
 		return Result{Outputs: outs}, nil
 	}
 	plan, err := p.Prune(ctx, req)
@@ -167,4 +177,14 @@ func prune(ctx context.Context, t core.Target, req core.ApplyRequest, version st
 		e.Audit("already works; nothing to deploy", "target", t.Describe(req.Want), "version", version, "changed", false)
 	}
 	return Result{Changed: plan.Changed, Outputs: outs}, nil
+}
+
+// discardedNeverDeployed says whether the undo knows the discarded PENDING
+// (deployRequest puts it in req.Current) and the target refuses it. Any
+// other answer, an unreachable target included, leaves the decision to Prune.
+func discardedNeverDeployed(ctx context.Context, t core.Target, req core.ApplyRequest) bool {
+	if req.Current.IsZero() || req.Current.Equal(req.Want) {
+		return false
+	}
+	return errors.Is(t.Check(ctx, req.Current), core.ErrRejected)
 }
