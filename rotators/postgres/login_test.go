@@ -57,12 +57,12 @@ func TestRotationWithVaultLogin(t *testing.T) {
 						t.Error("the old password still logs in")
 					}
 				}
-				// The undo of the flows' errors branch: rollback, then deploy --stage current.
+				// The undo of the flows' errors branch: deploy --stage current, then rollback.
 				undo := conformance.RandomID("rot-")
 				step(0, "stage", undo)
 				step(0, "deploy", undo)
-				step(0, "rollback", undo)
 				step(0, "deploy", undo, "--stage", "current")
+				step(0, "rollback", undo)
 				after := h.Store.Inspect(t, r, ref)
 				if after.Current.Rotation != id || !after.Pending.Value.IsZero() {
 					t.Errorf("after the undo: CURRENT made by %q, PENDING left %v; want rotation %s, none", after.Current.Rotation, !after.Pending.Value.IsZero(), id)
