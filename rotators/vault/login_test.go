@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -205,4 +206,27 @@ func replace(env []string, key, value string) []string {
 		}
 	}
 	return out
+}
+
+// TestLoginUnreachable: a login that cannot reach Vault exits 3, safe to
+// retry, like any other call.
+func TestLoginUnreachable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs an OpenBao server")
+	}
+	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	l := vaulttest.AppRole(t, vc, "conformance/")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	r := &conformance.Runner{BinDir: env.BinDir, Env: append([]string{"VAULT_ADDR=" + closed, "VAULT_MAX_RETRIES=0"}, l.Env...)}
+	r.Secret(l.Secrets...)
+	t.Cleanup(func() { r.CheckLeaks(t) })
+	run := r.Must(t, core.ExitUnavailable, "vault-stage", "--secret", "vault://secret/conformance/s-unreachable", "--rotation", conformance.RandomID("rot-"))
+	if !strings.Contains(run.Stderr, "vault login with approle") {
+		t.Errorf("got stderr %q; want it to say the login failed", run.Stderr)
+	}
 }
