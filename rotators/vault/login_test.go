@@ -42,6 +42,17 @@ func TestStoreConformanceJWT(t *testing.T) {
 	conformance.StoreSuite(t, vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.JWT(t, vc, "conformance/")))
 }
 
+// TestStoreConformanceKubernetes: the store suite logging in with a pod's
+// service-account token through OpenBao's kubernetes backend, whose one
+// call to a cluster (TokenReview) a loopback test double answers.
+func TestStoreConformanceKubernetes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs an OpenBao server")
+	}
+	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	conformance.StoreSuite(t, vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Kubernetes(t, vc, "conformance/")))
+}
+
 // TestInventoryAppRole: vault-inventory logs in by AppRole too.
 func TestInventoryAppRole(t *testing.T) {
 	if testing.Short() {
@@ -59,6 +70,7 @@ func TestLogin(t *testing.T) {
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	ar, jwt := vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/")
+	k8s := vaulttest.Kubernetes(t, vc, "conformance/")
 	dir := t.TempDir()
 	file := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -90,12 +102,15 @@ func TestLogin(t *testing.T) {
 		{"jwt signed by another key", replace(jwt.Env, "VAULT_AUTH_JWT_FILE", file("other.jwt", jwtKeyless)), core.ExitUsage, false},
 		{"jwt expired", replace(jwt.Env, "VAULT_AUTH_JWT_FILE", file("old.jwt", jwt.Sign(t, "kestra-worker", -time.Minute))), core.ExitUsage, false},
 		{"jwt other subject", replace(jwt.Env, "VAULT_AUTH_JWT_FILE", file("sub.jwt", jwt.Sign(t, "someone-else", time.Hour))), core.ExitUsage, false},
+		{"kubernetes", k8s.Env, 0, false},
+		{"kubernetes token the cluster did not issue", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", file("forged.sa", k8s.Sign(t, "", 0))), core.ExitUsage, false},
+		{"kubernetes token file missing", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", filepath.Join(dir, "none")), core.ExitUsage, false},
 		{"a token wins over a broken method", append(replace(ar.Env, "VAULT_SECRET_ID", "wrong"), "VAULT_TOKEN="+vaulttest.PolicyToken(t, vc, "conformance/")), 0, false},
 		{"no credential at all", nil, core.ExitUsage, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Login{Env: tt.env, Secrets: append(ar.Secrets, jwt.Secrets...)})
+			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Login{Env: tt.env, Secrets: slices.Concat(ar.Secrets, jwt.Secrets, k8s.Secrets)})
 			h.Secrets = append(h.Secrets, wrapped, jwtKeyless)
 			r := h.NewRunner(t)
 			ref := h.NewSecret(t, conformance.DBValue(r, "app"))
@@ -124,7 +139,7 @@ func TestTokenRevokedAtExit(t *testing.T) {
 		t.Skip("needs an OpenBao server")
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
-	for _, l := range []vaulttest.Login{vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/")} {
+	for _, l := range []vaulttest.Login{vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/"), vaulttest.Kubernetes(t, vc, "conformance/")} {
 		t.Run(l.Method, func(t *testing.T) {
 			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, l)
 			r := h.NewRunner(t)
@@ -157,7 +172,7 @@ func loginAs(t *testing.T, l vaulttest.Login) string {
 	switch l.Method {
 	case "approle":
 		data["role_id"], data["secret_id"] = envValue(l.Env, "VAULT_ROLE_ID"), envValue(l.Env, "VAULT_SECRET_ID")
-	case "jwt":
+	case "jwt", "kubernetes":
 		data["role"], data["jwt"] = "rotation", l.Secrets[0]
 	}
 	sec, err := c.Logical().Write(path, data)
