@@ -14,16 +14,17 @@ import (
 
 // TestRotationWithVaultLogin: a whole PostgreSQL rotation, with its undo,
 // with the secret and the admin credential in OpenBao and every binary
-// (and every vault-get helper the targets start) logging in by AppRole or
-// by JWT, no VAULT_TOKEN in the environment, the role's tokens holding
-// only the documented policy.
+// (and every vault-get helper the targets start) logging in by AppRole, by
+// JWT or by Kubernetes (its TokenReview answered by a loopback double), no
+// VAULT_TOKEN in the environment, the role's tokens holding only the
+// documented policy.
 func TestRotationWithVaultLogin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs PostgreSQL and OpenBao")
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	put := func(t testing.TB, name string, v core.Value) core.Ref { return vaulttest.Put(t, vc, name, v) }
-	for _, method := range []func(testing.TB, *api.Client, string) vaulttest.Login{vaulttest.AppRole, vaulttest.JWT} {
+	for _, method := range []func(testing.TB, *api.Client, string) vaulttest.Login{vaulttest.AppRole, vaulttest.JWT, vaulttest.Kubernetes} {
 		l := method(t, vc, "conformance/")
 		for _, s := range []core.Strategy{core.Single, core.Alternate} {
 			t.Run(l.Method+"/"+string(s), func(t *testing.T) {
