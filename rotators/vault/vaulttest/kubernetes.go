@@ -4,8 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -64,27 +62,10 @@ func signSAToken(t testing.TB, uid string) string {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	enc := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	head := enc(map[string]string{"alg": "ES256", "typ": "JWT", "kid": "sa-key"})
-	claims := enc(map[string]any{"iss": "https://kubernetes.default.svc", "aud": []string{"https://kubernetes.default.svc"},
+	return signES256(t, key, "sa-key", map[string]any{"iss": "https://kubernetes.default.svc", "aud": []string{"https://kubernetes.default.svc"},
 		"sub": "system:serviceaccount:" + k8sNamespace + ":" + k8sAccount,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"kubernetes.io": map[string]any{"namespace": k8sNamespace, "serviceaccount": map[string]string{"name": k8sAccount, "uid": uid}}})
-	digest := sha256.Sum256([]byte(head + "." + claims))
-	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return head + "." + claims + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // serveTokenReview answers TokenReviews over TLS, as an API server does:

@@ -103,6 +103,12 @@ func JWT(t testing.TB, c *api.Client, prefix string) Login {
 // https://issuer.test, valid for ttl (negative: already expired).
 func SignJWT(t testing.TB, key *ecdsa.PrivateKey, subject string, ttl time.Duration) string {
 	now := time.Now()
+	return signES256(t, key, "test-key", map[string]any{"iss": "https://issuer.test", "sub": subject, "aud": "rotation-pack",
+		"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(ttl).Unix()})
+}
+
+// signES256 encodes and signs a JWT (ES256: r and s, 32 bytes each).
+func signES256(t testing.TB, key *ecdsa.PrivateKey, kid string, claims map[string]any) string {
 	enc := func(v any) string {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -110,10 +116,8 @@ func SignJWT(t testing.TB, key *ecdsa.PrivateKey, subject string, ttl time.Durat
 		}
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
-	head := enc(map[string]string{"alg": "ES256", "typ": "JWT", "kid": "test-key"})
-	claims := enc(map[string]any{"iss": "https://issuer.test", "sub": subject, "aud": "rotation-pack",
-		"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(ttl).Unix()})
-	digest := sha256.Sum256([]byte(head + "." + claims))
+	signed := enc(map[string]string{"alg": "ES256", "typ": "JWT", "kid": kid}) + "." + enc(claims)
+	digest := sha256.Sum256([]byte(signed))
 	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
 	if err != nil {
 		t.Fatal(err)
@@ -121,15 +125,17 @@ func SignJWT(t testing.TB, key *ecdsa.PrivateKey, subject string, ttl time.Durat
 	sig := make([]byte, 64)
 	r.FillBytes(sig[:32])
 	s.FillBytes(sig[32:])
-	return head + "." + claims + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return signed + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // serveJWKS serves the public key as a JWKS on a loopback port until the
 // test ends, and returns its URL.
 func serveJWKS(t testing.TB, pub *ecdsa.PublicKey) string {
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
+	point, err := pub.Bytes() // 0x04, then X and Y, 32 bytes each
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := point[1:33], point[33:65]
 	body, err := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": "test-key",
 		"alg": "ES256", "use": "sig", "x": base64.RawURLEncoding.EncodeToString(x), "y": base64.RawURLEncoding.EncodeToString(y)}}})
 	if err != nil {
