@@ -245,3 +245,23 @@ func TestLoginUnreachable(t *testing.T) {
 		t.Errorf("got stderr %q; want it to say the login failed", run.Stderr)
 	}
 }
+
+// TestNoLoginOnBadInput: a binary refused for bad flags never logs in. The
+// proof is a wrapped secret id, which any login would consume: after the
+// refused run it still logs in.
+func TestNoLoginOnBadInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs an OpenBao server")
+	}
+	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
+	ar := vaulttest.AppRole(t, vc, "conformance/")
+	wrapped := vaulttest.WrappedSecretID(t, vc, ar)
+	h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Login{
+		Env:     append(replace(ar.Env, "VAULT_SECRET_ID", wrapped), "VAULT_SECRET_ID_WRAPPED=true"),
+		Secrets: append(ar.Secrets, wrapped)})
+	r := h.NewRunner(t)
+	ref := h.NewSecret(t, conformance.DBValue(r, "app"))
+	r.Must(t, core.ExitUsage, "vault-stage", "--secret", ref.String(), "--rotation", "bad id with spaces")
+	r.Must(t, core.ExitUsage, "vault-stage", "--secret", "vault://secret/../x", "--rotation", conformance.RandomID("rot-"))
+	r.Must(t, 0, "vault-stage", "--secret", ref.String(), "--rotation", conformance.RandomID("rot-"))
+}
