@@ -46,11 +46,7 @@ func loginMethod(getenv func(string) string) (api.AuthMethod, error) {
 	if getenv("VAULT_TOKEN") != "" {
 		return nil, nil
 	}
-	method := strings.ToLower(strings.TrimSpace(getenv(EnvAuthMethod)))
-	mount := strings.Trim(getenv(EnvAuthMount), "/")
-	if mount == "" {
-		mount = method
-	}
+	method, mount := methodMount(getenv)
 	if strings.Contains(mount, "..") {
 		return nil, fmt.Errorf("%w: %s=%q: a mount path has no .. segment", core.ErrUsage, EnvAuthMount, mount)
 	}
@@ -73,6 +69,13 @@ func loginMethod(getenv func(string) string) (api.AuthMethod, error) {
 		return jwtLogin{role: getenv(EnvAuthRole), mount: mount, file: file}, nil
 	}
 	return nil, fmt.Errorf("%w: %s=%q: want approle, kubernetes or jwt (or set VAULT_TOKEN)", core.ErrUsage, EnvAuthMethod, method)
+}
+
+// methodMount is the method named by VAULT_AUTH_METHOD and its mount path,
+// VAULT_AUTH_MOUNT or by default the method's name.
+func methodMount(getenv func(string) string) (string, string) {
+	method := strings.ToLower(strings.TrimSpace(getenv(EnvAuthMethod)))
+	return method, orDefault(strings.Trim(getenv(EnvAuthMount), "/"), method)
 }
 
 func orDefault(s, def string) string {
@@ -189,7 +192,7 @@ func (k kubernetesLogin) Login(ctx context.Context, c *api.Client) (*api.Secret,
 type session struct {
 	c      *api.Client
 	method api.AuthMethod // nil: VAULT_TOKEN
-	name   string         // the method, for errors
+	name   string         // the method and its mount, for errors and audit lines
 
 	mu    sync.Mutex
 	owned bool // the client token came from our login
@@ -233,6 +236,14 @@ func classifyLogin(err error) error {
 		return fmt.Errorf("%w: %w", core.ErrDenied, err)
 	}
 	return c
+}
+
+// describe says how the binary logs in, for audit lines; "" with VAULT_TOKEN.
+func (s *session) describe() string {
+	if s == nil || s.method == nil {
+		return ""
+	}
+	return ", logged in by " + s.name
 }
 
 // Close revokes the token this process logged in for (auth/token/revoke-self)

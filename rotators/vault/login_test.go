@@ -122,6 +122,10 @@ func TestLogin(t *testing.T) {
 				}
 				return
 			}
+			method := envValue(tt.env, "VAULT_AUTH_METHOD")
+			if envValue(tt.env, "VAULT_TOKEN") == "" && !strings.Contains(run.Stdout, "logged in by "+method+" at auth/") {
+				t.Errorf("stage's audit lines do not say it logged in by %s:\n%s", method, run.Stdout)
+			}
 			if !tt.once {
 				r.Must(t, 0, "vault-promote", "--secret", ref.String(), "--rotation", id)
 			}

@@ -92,7 +92,8 @@ func newSession() (*session, string, error) {
 	if method == nil && c.Token() == "" {
 		return nil, "", fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
 	}
-	return &session{c: c, method: method, name: os.Getenv(EnvAuthMethod)}, cfg.Address, nil
+	m, mount := methodMount(os.Getenv)
+	return &session{c: c, method: method, name: m + " at auth/" + mount}, cfg.Address, nil
 }
 
 type paths struct {
@@ -131,7 +132,7 @@ func (s *Store) Describe(ref core.Ref) string {
 	if err != nil {
 		return ref.String()
 	}
-	return fmt.Sprintf("vault %s kv-v2 %s/data/%s (PENDING at %s/data/%s)", s.addr, p.mount, p.main, p.mount, p.pending)
+	return fmt.Sprintf("vault %s kv-v2 %s/data/%s (PENDING at %s/data/%s%s)", s.addr, p.mount, p.main, p.mount, p.pending, s.sess.describe())
 }
 
 // classify maps Vault errors onto the core error classes.
