@@ -27,15 +27,6 @@ VERSION_VAR=github.com/kestra-rotation/rotation-pack/rotators/step.Version
 BASE_REPO=localhost/rotation-base
 
 log() { printf '==> %s\n' "$*" >&2; }
-# Family binaries (cmd/rotation-pack-<family>) and the command prefixes each runs; rotators/pack/all
-# checks that this matches the Go lists.
-FAMILIES="vault:vault aws:awssm,awsiam azkv:azkv gcpsm:gcpsm db:postgres,mysql,redis"
-family_of() { # $1 command name -> its family
-  local e
-  for e in $FAMILIES; do [[ ,${e#*:}, == *,${1%%-*},* ]] && { echo "${e%%:*}"; return; }; done
-  return 1
-}
-
 case $CONTAINER in
   podman)
     C=(podman --runtime runc --cgroup-manager=cgroupfs)
@@ -53,6 +44,7 @@ mkdir -p "$DIST/cache"
 
 # 1. Static binaries, one directory per arch (recreated so removed commands do not linger).
 ARCHES=()
+links="" # "<command> <family binary>" lines, listed once for every arch
 for p in ${PLATFORMS//,/ }; do
   [[ $p == linux/* ]] || { echo "unsupported platform $p (linux/<arch> only)" >&2; exit 2; }
   ARCHES+=("${p#linux/}")
@@ -62,14 +54,16 @@ for a in "${ARCHES[@]}"; do
   if [[ -d $SRC_DIR/cmd/rotation-pack-vault ]]; then
     # One multi-call binary per SDK family, each command a link to its family's binary (a step
     # initialises only its own SDK; each SDK is held once), and the rotation-pack dispatcher.
-    log "go build ./cmd/rotation-pack ./cmd/rotation-pack-* for linux/$a (version $VERSION), linked as every cmd/ name"
+    # Which family runs which command is the Go lists' (rotators/pack/all), printed by packlist.
+    [[ -n $links ]] || links=$(cd "$SRC_DIR" && go run ./rotators/internal/packlist) ||
+      { echo "go run ./rotators/internal/packlist failed" >&2; exit 1; }
+    log "go build ./cmd/rotation-pack ./cmd/rotation-pack-* for linux/$a (version $VERSION), linked as every command"
     (cd "$SRC_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
       -ldflags "-s -w -X $VERSION_VAR=$VERSION" -o "$DIST/linux-$a/" ./cmd/rotation-pack ./cmd/rotation-pack-*)
-    for d in "$SRC_DIR"/cmd/*/; do
-      n=$(basename "$d"); [[ $n == rotation-pack || $n == rotation-pack-* ]] && continue
-      f=$(family_of "$n") || { echo "cmd/$n: no family in FAMILIES (docker/build.sh)" >&2; exit 1; }
-      ln -s "rotation-pack-$f" "$DIST/linux-$a/$n"
-    done
+    while read -r n f; do
+      [[ -x $DIST/linux-$a/$f ]] || { echo "$n: family binary $f not built (cmd/$f missing?)" >&2; exit 1; }
+      ln -s "$f" "$DIST/linux-$a/$n"
+    done <<<"$links"
   elif [[ -d $SRC_DIR/cmd/rotation-pack ]]; then
     # An older tree: one multi-call binary holding every SDK.
     log "go build ./cmd/rotation-pack for linux/$a (version $VERSION), linked as every cmd/ name"

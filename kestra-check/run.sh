@@ -83,7 +83,7 @@ for v in "${VERSIONS[@]}"; do
 done
 [[ ${1:-} == --prefetch ]] && exit 0
 # --java VERSION: the java binary and the classpath of the built harness, one a line (for the
-# real-engine suite, rotators/kestraengine).
+# real-engine suite, rotators/internal/kestraengine).
 if [[ ${1:-} == --java ]]; then
 	echo "$JDK/bin/java"
 	echo "$HERE/target/$2/classes:$(cat "$HERE/target/$2/classpath.txt")"

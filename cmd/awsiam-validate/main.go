@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetValidate("awsiam", awsiam.OpenTarget), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetValidate(awsiam.Spec()), os.Args[1:])) }

@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetDeploy("postgres", postgres.Open), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetDeploy(postgres.Spec()), os.Args[1:])) }

@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetValidate("postgres", postgres.Open), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetValidate(postgres.Spec()), os.Args[1:])) }

@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetRevoke("redis", redis.Open), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetRevoke(redis.Spec()), os.Args[1:])) }

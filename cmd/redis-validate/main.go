@@ -8,4 +8,4 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
-func main() { os.Exit(step.Main(step.TargetValidate("redis", redis.Open), os.Args[1:])) }
+func main() { os.Exit(step.Main(step.TargetValidate(redis.Spec()), os.Args[1:])) }

@@ -28,6 +28,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 // Secret fields.
@@ -93,24 +94,18 @@ func Open(ctx context.Context) (*Target, error) {
 	return &Target{iam: iam.NewFromConfig(cfg), caller: caller, wait: wait}, nil
 }
 
-// OpenTarget is Open as a core.Target, for step.TargetValidate.
-func OpenTarget(ctx context.Context) (core.Target, error) { return Open(ctx) }
+// Spec is the IAM target for the generic awsiam-validate. Deploy and
+// revoke are commands of its own (Deploy, Revoke): IAM mints the keys, so
+// Target is a core.Target and nothing more.
+func Spec() step.TargetSpec[*Target] {
+	return step.TargetSpec[*Target]{Name: "awsiam", Open: func(ctx context.Context, _ step.Flags) (*Target, error) { return Open(ctx) }}
+}
 
 // Describe names the user and key, never the secret.
 func (t *Target) Describe(creds core.Value) string {
 	user, _ := creds.String(fieldUser)
 	key, _ := creds.String(fieldKeyID)
 	return fmt.Sprintf("iam user %q key %s", user, key)
-}
-
-// Apply is not how IAM keys are deployed: IAM mints them (awsiam-deploy).
-func (t *Target) Apply(context.Context, core.ApplyRequest) (core.Plan, error) {
-	return core.Plan{}, fmt.Errorf("%w: IAM mints access keys; use awsiam-deploy", core.ErrUsage)
-}
-
-// Revoke is awsiam-revoke's job (deactivate, then delete after the grace period).
-func (t *Target) Revoke(context.Context, core.ApplyRequest) (core.Plan, error) {
-	return core.Plan{}, fmt.Errorf("%w: use awsiam-revoke", core.ErrUsage)
 }
 
 func fields(creds core.Value) (user, keyID, secret string, err error) {

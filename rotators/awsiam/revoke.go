@@ -25,6 +25,10 @@ until then the next awsiam-deploy refuses and names it). With --expect-unused a
 recent use makes it refuse (exit 5) without changing anything. Re-running after it
 succeeded changes nothing.`,
 		Flags: []string{"secret", "rotation", "grace", "expect-unused", "dry-run", "timeout"},
+		// IAM records a key's last use, not sessions: --grace is a window.
+		Declared: []step.Flag{{Name: "grace", Meta: "DURATION",
+			Usage: "delete the PREVIOUS key only when it was not used for this long; used more recently, it stays Inactive"},
+			{Name: "expect-unused", Bool: true, Usage: "refuse (exit 5) when the PREVIOUS key was used within --grace"}},
 		Run: run(func(ctx context.Context, t *Target, s *step.Secrets, e *step.Env) (step.Result, error) {
 			return t.revoke(ctx, s, e)
 		}),
@@ -66,7 +70,7 @@ func (t *Target) revoke(ctx context.Context, s *step.Secrets, e *step.Env) (step
 		return step.Result{}, err
 	}
 	recent := !last.IsZero() && time.Since(last) < e.Opts.Grace
-	if recent && e.Opts.ExpectUnused {
+	if recent && e.Flags.Bool("expect-unused") {
 		return step.Result{}, fmt.Errorf("%w: PREVIOUS key %s was used at %s, within --grace %s; nothing changed", core.ErrConflict, prevKey, last.UTC().Format(time.RFC3339), e.Opts.Grace)
 	}
 	return t.retire(ctx, e, user, keys[i], last, recent, outs)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 

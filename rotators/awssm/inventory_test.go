@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestInventory lists 300 secrets (ListSecrets pages of 100) in mixed

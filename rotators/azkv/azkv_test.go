@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 

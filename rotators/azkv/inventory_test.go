@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestInventory lists 300 secrets (pages of 25, their -pending siblings

@@ -56,17 +56,13 @@ func ExitCode(err error) int {
 }
 
 // ErrorForExit is the inverse of ExitCode, used when a helper process failed:
-// its exit code says which class of error the parent reports.
+// its exit code says which class of error the parent reports (the Class
+// column of ExitCodes).
 func ErrorForExit(code int) error {
-	switch code {
-	case ExitUsage:
-		return ErrUsage
-	case ExitUnavailable:
-		return ErrUnavailable
-	case ExitRejected:
-		return ErrRejected
-	case ExitConflict:
-		return ErrConflict
+	for _, e := range ExitCodes {
+		if e.Code == code && e.Class != nil {
+			return e.Class
+		}
 	}
 	return errors.New("internal error")
 }

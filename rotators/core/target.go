@@ -2,15 +2,31 @@ package core
 
 import "context"
 
-// Target is what the target steps need of a system that accepts credentials
-// (a database, Redis, a cloud account). Every method is safe to re-run.
-// Implementations return ErrRejected when the target refuses a credential,
-// ErrUnavailable when it cannot be reached, ErrUsage for a strategy or value
-// they cannot handle.
+// Target is what every target offers the steps: a login check and a name
+// for log lines. It is all <target>-validate needs. What else a target can
+// do is a small interface of its own, each optional: Applier (the generic
+// deploy and revoke steps set and retire its credential), UsageChecker
+// (it lists the sessions of a user, the decommission gate), Pruner (an
+// account holds two passwords, and the undo removes a discarded one). A
+// target whose deploy and revoke are its own commands (awsiam mints its
+// keys) implements Target alone. Implementations return ErrRejected when the
+// target refuses a credential, ErrUnavailable when it cannot be reached,
+// ErrUsage for a strategy or value they cannot handle.
 type Target interface {
 	// Check logs in with creds and runs a harmless probe. It returns nil
-	// when the credential is accepted and changes nothing.
+	// when the credential is accepted and changes nothing, so re-running
+	// it changes nothing either.
 	Check(ctx context.Context, creds Value) error
+
+	// Describe names the account and endpoint of creds for log lines. It
+	// never includes a secret.
+	Describe(creds Value) string
+}
+
+// Applier is a target whose credential the generic <target>-deploy and
+// <target>-revoke steps set and retire. Every method is safe to re-run.
+type Applier interface {
+	Target
 
 	// Apply changes the target so that req.Want logs in. It authenticates
 	// with req.Admin when given, else with req.Current, then req.Previous,
@@ -22,14 +38,12 @@ type Target interface {
 	// Revoke makes req.Previous stop working where the strategy calls for
 	// it. Re-running it after it succeeded changes nothing.
 	Revoke(ctx context.Context, req ApplyRequest) (Plan, error)
-
-	// Describe names the account and endpoint of creds for log lines. It
-	// never includes a secret.
-	Describe(creds Value) string
 }
 
-// ApplyRequest is the input of Target.Apply and Target.Revoke. Zero values
-// mean "not available".
+// ApplyRequest is the input of Applier.Apply and Revoke (and Pruner.Prune):
+// what every target shares. Options of one target (MySQL's account host,
+// the alternate strategy's grant reconciliation) are flags that target
+// declares itself (step.TargetSpec). Zero values mean "not available".
 type ApplyRequest struct {
 	Strategy Strategy
 	Want     Value // the credential to make work (Apply) or to keep (Revoke)
@@ -37,12 +51,6 @@ type ApplyRequest struct {
 	Previous Value
 	Admin    Value
 	DryRun   bool
-	// ReconcileGrants (alternate): make the incoming user's privileges match
-	// the current user's instead of refusing with ErrConflict when they differ.
-	ReconcileGrants bool
-	// AccountHost is the host part of a MySQL account 'user'@'host' for
-	// secrets without an account_host field (--account-host); "" means "%".
-	AccountHost string
 }
 
 // Plan lists what a target step did or, in a dry run, would do. Actions are

@@ -9,10 +9,10 @@ import (
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 

@@ -3,8 +3,8 @@ package gcpsm_test
 import (
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestInventory lists 300 secrets (ListSecrets pages of 100, their PENDING

@@ -37,10 +37,10 @@ import (
 // sets it; a helper started any other way refuses to reveal a value.
 const EnvFD = "ROTATE_HELPER_FD"
 
-// pipeFD is the descriptor number of the child's socket: ExtraFiles[0] is fd 3.
-const pipeFD = 3
+// socketFD is the descriptor number of the child's end of the socket pair: ExtraFiles[0] is fd 3.
+const socketFD = 3
 
-// Envelope is what a helper writes on the pipe: one stage of a secret.
+// Envelope is what a helper writes on its socket: one stage of a secret.
 type Envelope struct {
 	Missing  bool       `json:"missing,omitempty"` // the secret or stage does not exist
 	Version  string     `json:"version"`
@@ -85,7 +85,7 @@ func (f Fetcher) Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (cor
 	defer r.Close()
 	cmd := exec.CommandContext(ctx, path, "--secret", ref.String(), "--stage", string(stage))
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.Env = append(childEnv(), fmt.Sprintf("%s=%d", EnvFD, pipeFD))
+	cmd.Env = append(childEnv(), fmt.Sprintf("%s=%d", EnvFD, socketFD))
 	var stderr bytes.Buffer
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}

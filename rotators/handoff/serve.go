@@ -47,7 +47,7 @@ func CheckHelper(name string) error {
 	return err
 }
 
-// helperFD returns the descriptor to write to: the one ROTATE_HELPER_FD
+// helperFD returns the descriptor to write to: the one the variable EnvFD
 // names, when it is a Unix stream socket whose peer is the process that
 // started this one (the socket pair's creator, SO_PEERCRED) and not this
 // process's stdout or stderr. Pipes, FIFOs, files and sockets of any other

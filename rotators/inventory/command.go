@@ -35,7 +35,14 @@ stuck (PENDING left over), never_rotated and the report file names; metrics
 inventory.secrets, inventory.overdue, inventory.stuck. Exits 0 even when
 secrets are overdue, unless --fail-on-overdue is given: then exit 4 (the
 check rejected the credentials) once the report is written.`,
-		Flags:    []string{"prefix", "tag", "max-age", "output-dir", "fail-on-overdue", "timeout"},
+		Flags: []string{"prefix", "tag", "max-age", "output-dir", "fail-on-overdue", "timeout"},
+		Declared: []step.Flag{
+			{Name: "prefix", Meta: "URI", Required: true, Usage: "which secrets to list: a reference prefix such as vault://secret/apps/ or awssm://apps/ (required)"},
+			{Name: "tag", Meta: "K=V,...", Usage: "list only secrets carrying these tags or labels (a key alone: any value)"},
+			{Name: "max-age", Meta: "AGE", Usage: "rotation period: a CURRENT older than this is overdue (90d, 36h, ...)", Default: "90d"},
+			{Name: "output-dir", Meta: "DIR", Usage: "directory for the report files <store>-inventory.jsonl and .csv", Default: "."},
+			{Name: "fail-on-overdue", Bool: true, Usage: "exit 4 when a secret is overdue or has a PENDING left over (default: report and exit 0)"},
+		},
 		Defaults: map[string]string{"timeout": "30m"},
 		Run:      inv.run,
 	}
@@ -54,26 +61,27 @@ type settings struct {
 	dir    string
 }
 
-func (inv inventory) settings(o step.Options) (settings, error) {
-	scope, err := ParseScope(o.Prefix, inv.scheme)
+func (inv inventory) settings(f step.Flags) (settings, error) {
+	scope, err := ParseScope(f.String("prefix"), inv.scheme)
 	if err != nil {
 		return settings{}, err
 	}
-	if scope.Tags, err = ParseTagFilter(o.Tag); err != nil {
+	if scope.Tags, err = ParseTagFilter(f.String("tag")); err != nil {
 		return settings{}, err
 	}
-	maxAge, err := ParseMaxAge(o.MaxAge)
+	maxAge, err := ParseMaxAge(f.String("max-age"))
 	if err != nil {
 		return settings{}, err
 	}
-	if st, err := os.Stat(o.OutputDir); err != nil || !st.IsDir() {
-		return settings{}, fmt.Errorf("%w: --output-dir %q is not a directory", core.ErrUsage, o.OutputDir)
+	dir := f.String("output-dir")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return settings{}, fmt.Errorf("%w: --output-dir %q is not a directory", core.ErrUsage, dir)
 	}
-	return settings{scope: scope, maxAge: maxAge, dir: o.OutputDir}, nil
+	return settings{scope: scope, maxAge: maxAge, dir: dir}, nil
 }
 
 func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) {
-	set, err := inv.settings(e.Opts)
+	set, err := inv.settings(e.Flags)
 	if err != nil {
 		return step.Result{}, err
 	}
@@ -82,10 +90,10 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 		return step.Result{}, err
 	}
 	defer step.CloseStore(lister, e)
-	e.Log.Info("listing", "store", inv.scheme, "prefix", e.Opts.Prefix, "tag", e.Opts.Tag, "max_age", e.Opts.MaxAge)
+	e.Log.Info("listing", "store", inv.scheme, "prefix", e.Flags.String("prefix"), "tag", e.Flags.String("tag"), "max_age", e.Flags.String("max-age"))
 	recs, err := collect(ctx, lister, set, e, time.Now)
 	if err != nil {
-		return step.Result{}, fmt.Errorf("list %s: %w", e.Opts.Prefix, err)
+		return step.Result{}, fmt.Errorf("list %s: %w", e.Flags.String("prefix"), err)
 	}
 	var c Counts
 	for _, r := range recs {
@@ -99,15 +107,15 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 		return step.Result{}, err
 	}
 	logFindings(e, recs)
-	e.Log.Info("inventory done", "store", inv.scheme, "prefix", e.Opts.Prefix, "total", c.Total, "overdue", c.Overdue,
+	e.Log.Info("inventory done", "store", inv.scheme, "prefix", e.Flags.String("prefix"), "total", c.Total, "overdue", c.Overdue,
 		"stuck", c.Stuck, "never_rotated", c.NeverRotated, "report", base+".jsonl")
-	if e.Opts.FailOnOverdue && c.Overdue+c.Stuck > 0 {
+	if e.Flags.Bool("fail-on-overdue") && c.Overdue+c.Stuck > 0 {
 		return step.Result{}, fmt.Errorf("%w: %d of %d secrets under %s are overdue and %d have a PENDING left over (report %s)",
-			core.ErrRejected, c.Overdue, c.Total, e.Opts.Prefix, c.Stuck, base+".jsonl")
+			core.ErrRejected, c.Overdue, c.Total, e.Flags.String("prefix"), c.Stuck, base+".jsonl")
 	}
 	tags := map[string]string{"store": inv.scheme}
 	return step.Result{
-		Outputs: map[string]any{"store": inv.scheme, "prefix": e.Opts.Prefix, "max_age": e.Opts.MaxAge, "total": c.Total,
+		Outputs: map[string]any{"store": inv.scheme, "prefix": e.Flags.String("prefix"), "max_age": e.Flags.String("max-age"), "total": c.Total,
 			"overdue": c.Overdue, "stuck": c.Stuck, "never_rotated": c.NeverRotated,
 			"report_jsonl": inv.scheme + "-inventory.jsonl", "report_csv": inv.scheme + "-inventory.csv"},
 		Metrics: []kestra.Metric{kestra.Counter("inventory.secrets", float64(c.Total), tags),

@@ -40,7 +40,7 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 	if req.Strategy == core.Alternate {
 		stmts, shown, err = t.alternate(ctx, c, req)
 	} else {
-		stmts, shown, err = setOwn(c, req, as)
+		stmts, shown, err = t.setOwn(c, req, as)
 	}
 	if err != nil {
 		return core.Plan{}, err
@@ -50,9 +50,9 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 
 // setOwn is single and dual: one user, its password changed, by an admin
 // or, without one, by the user itself (logged in with CURRENT or PREVIOUS).
-func setOwn(c *conn, req core.ApplyRequest, as core.Login) ([]string, []string, error) {
+func (t Target) setOwn(c *conn, req core.ApplyRequest, as core.Login) ([]string, []string, error) {
 	user, _ := req.Want.String("username")
-	ch := pwChange{acct: account{user: user, host: accountHost(req.Want, req.AccountHost)}, retain: req.Strategy == core.Dual}
+	ch := pwChange{acct: account{user: user, host: accountHost(req.Want, t.accountHost)}, retain: req.Strategy == core.Dual}
 	ch.password, _ = req.Want.String("password")
 	if !as.Admin {
 		if u, _ := as.Creds.String("username"); u != user {

@@ -14,7 +14,7 @@ import (
 // run stopped half-way leaves a locked user, which the next run compares
 // again and completes. An existing user's privileges are
 // compared with the current user's first: any difference (grant drift) is
-// refused with ErrConflict and reported, unless req.ReconcileGrants, which
+// refused with ErrConflict and reported, unless t.reconcileGrants (--reconcile-grants), which
 // grants what is missing and revokes what is extra, and says so.
 func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (stmts, shown []string, err error) {
 	user, _ := req.Want.String("username")
@@ -22,7 +22,7 @@ func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (
 	if partner == "" || partner == user {
 		return nil, nil, fmt.Errorf("%w: alternate strategy: CURRENT user %q must differ from PENDING user %q", core.ErrUsage, partner, user)
 	}
-	host := accountHost(req.Want, req.AccountHost)
+	host := accountHost(req.Want, t.accountHost)
 	want, cur := account{user: user, host: host}, account{user: partner, host: host}
 	curPrivs, err := accountPrivileges(ctx, c, cur)
 	if err != nil {
@@ -40,7 +40,7 @@ func (t Target) alternate(ctx context.Context, c *conn, req core.ApplyRequest) (
 	}
 	missing, extra := diffPrivileges(curPrivs, have)
 	creating := !exists || locked
-	if !creating && len(missing)+len(extra) > 0 && !req.ReconcileGrants {
+	if !creating && len(missing)+len(extra) > 0 && !t.reconcileGrants {
 		return nil, nil, driftError(want, cur, missing, extra)
 	}
 	if !exists {

@@ -37,6 +37,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 const (
@@ -46,11 +47,16 @@ const (
 )
 
 // Target is the MySQL/MariaDB target. It holds no connection between calls.
-type Target struct{}
+type Target struct {
+	accountHost     string // --account-host: the account's host when the secret has no account_host
+	reconcileGrants bool   // --reconcile-grants: alternate makes the incoming user's privileges match
+}
 
-// Open returns the target; it reads MYSQL_HOST, MYSQL_TCP_PORT and
-// MYSQL_CA_CERT when it connects.
-func Open(context.Context) (core.Target, error) { return Target{}, nil }
+// Open returns the target with the values of its own flags (Spec); it reads
+// MYSQL_HOST, MYSQL_TCP_PORT and MYSQL_CA_CERT when it connects.
+func Open(_ context.Context, f step.Flags) (Target, error) {
+	return Target{accountHost: f.String("account-host"), reconcileGrants: f.Bool("reconcile-grants")}, nil
+}
 
 // Describe names the account and endpoint, never the password.
 func (Target) Describe(creds core.Value) string {

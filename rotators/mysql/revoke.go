@@ -29,7 +29,7 @@ func (t Target) Revoke(ctx context.Context, req core.ApplyRequest) (core.Plan, e
 		return t.discard(ctx, req)
 	}
 	plan, err := t.Apply(ctx, core.ApplyRequest{Strategy: core.Single, Want: req.Current, Current: req.Current,
-		Admin: req.Admin, DryRun: req.DryRun, AccountHost: req.AccountHost})
+		Admin: req.Admin, DryRun: req.DryRun})
 	if err != nil {
 		return core.Plan{}, err
 	}
@@ -45,7 +45,7 @@ func (t Target) discard(ctx context.Context, req core.ApplyRequest) (core.Plan, 
 	}
 	defer c.Close()
 	user, _ := req.Current.String("username")
-	stmt, err := discardOld(c.srv, account{user: user, host: accountHost(req.Current, req.AccountHost)}, !as.Admin)
+	stmt, err := discardOld(c.srv, account{user: user, host: accountHost(req.Current, t.accountHost)}, !as.Admin)
 	if err != nil {
 		return core.Plan{}, err
 	}
@@ -70,7 +70,7 @@ func (t Target) Prune(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 		return core.Plan{}, err
 	}
 	defer c.Close()
-	stmts, shown, err := setOwn(c, core.ApplyRequest{Strategy: core.Single, Want: req.Want, AccountHost: req.AccountHost}, as)
+	stmts, shown, err := t.setOwn(c, core.ApplyRequest{Strategy: core.Single, Want: req.Want}, as)
 	if err != nil {
 		return core.Plan{}, err
 	}

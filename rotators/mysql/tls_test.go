@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )

@@ -38,8 +38,8 @@ func StoreCommands(scheme string, open step.StoreOpener, inv inventory.Opener) [
 }
 
 // TargetCommands are a target's deploy, validate and revoke steps.
-func TargetCommands(name string, open step.TargetOpener) []step.Command {
-	return []step.Command{step.TargetDeploy(name, open), step.TargetValidate(name, open), step.TargetRevoke(name, open)}
+func TargetCommands[T core.Applier](t step.TargetSpec[T]) []step.Command {
+	return []step.Command{step.TargetDeploy(t), step.TargetValidate(t), step.TargetRevoke(t)}
 }
 
 // Main runs the command of f named by the name it was started under (a

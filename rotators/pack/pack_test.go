@@ -5,7 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -72,44 +72,16 @@ func TestEveryCommandInOneFamily(t *testing.T) {
 	}
 }
 
-// TestBuildScriptFamilies: docker/build.sh links each command to the family
-// binary whose Go list holds it.
-func TestBuildScriptFamilies(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join("..", "..", "docker", "build.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^FAMILIES="([^"]*)"`).FindSubmatch(script)
-	if m == nil {
-		t.Fatal(`docker/build.sh: no FAMILIES="family:prefix,... ..." line`)
-	}
-	scriptFamily := map[string]string{} // prefix -> family binary
-	for _, e := range strings.Fields(string(m[1])) {
-		fam, prefixes, _ := strings.Cut(e, ":")
-		for _, p := range strings.Split(prefixes, ",") {
-			if prev, dup := scriptFamily[p]; dup {
-				t.Errorf("docker/build.sh: prefix %s is in %s and %s, want one family", p, prev, pack.Name+"-"+fam)
-			}
-			scriptFamily[p] = pack.Name + "-" + fam
-		}
-	}
-	for _, f := range all.Families() {
-		for _, c := range f.Commands {
-			prefix, _, _ := strings.Cut(c.Name, "-")
-			if got := scriptFamily[prefix]; got != f.Name {
-				t.Errorf("docker/build.sh links %s to %q, want %q", c.Name, got, f.Name)
-			}
-		}
-	}
-}
-
 // TestFamilyImports: the dispatch links no store or target, and each family
 // binary only its own, which is the point of the split.
 func TestFamilyImports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	providers := []string{"vault", "awssm", "azkv", "gcpsm", "awsiam", "postgres", "mysql", "redis"}
+	providers := append(all.Stores(), all.Targets()...)
+	if len(providers) < 2 {
+		t.Fatalf("providers %v: want every store and target of rotators/pack/all", providers)
+	}
 	want := map[string]string{"./rotators/pack": "", "./cmd/rotation-pack": ""}
 	for _, f := range all.Families() {
 		seen := map[string]bool{}
@@ -172,6 +144,46 @@ func TestFamilyMain(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), tc.wantOut) {
 			t.Errorf("Main(%v) printed %q, want it to contain %q", tc.args, out.String(), tc.wantOut)
+		}
+	}
+}
+
+// TestOnlyFlagsThatWork: a binary offers no flag that does nothing there
+// (the target's own flags are declared by it; --grace and --force need a
+// target that lists sessions, and at deploy one with the alternate strategy).
+func TestOnlyFlagsThatWork(t *testing.T) {
+	absent := map[string][]string{
+		"redis-deploy":    {"account-host", "reconcile-grants", "grace", "force"},
+		"redis-revoke":    {"account-host", "reconcile-grants"},
+		"postgres-deploy": {"account-host"},
+		"postgres-revoke": {"account-host", "reconcile-grants"},
+		"mysql-revoke":    {"reconcile-grants"},
+		"awsiam-validate": {"admin-secret", "account-host"},
+		"vault-stage":     {"account-host", "grace", "prefix"},
+	}
+	present := map[string][]string{
+		"mysql-deploy":    {"account-host", "reconcile-grants", "grace", "force"},
+		"mysql-revoke":    {"account-host", "grace", "force"},
+		"postgres-deploy": {"reconcile-grants", "grace", "force"},
+		"awsiam-revoke":   {"grace", "expect-unused"},
+		"vault-inventory": {"prefix", "max-age"},
+	}
+	flags := map[string][]string{}
+	for _, c := range all.Commands() {
+		flags[c.Name] = c.Flags
+	}
+	for name, fs := range absent {
+		for _, f := range fs {
+			if slices.Contains(flags[name], f) {
+				t.Errorf("%s offers --%s (flags %v), which does nothing there", name, f, flags[name])
+			}
+		}
+	}
+	for name, fs := range present {
+		for _, f := range fs {
+			if !slices.Contains(flags[name], f) {
+				t.Errorf("%s flags %v, want --%s", name, flags[name], f)
+			}
 		}
 	}
 }

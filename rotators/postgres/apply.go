@@ -46,7 +46,7 @@ func (t Target) Apply(ctx context.Context, req core.ApplyRequest) (core.Plan, er
 	var stmts, actions []string
 	var verify func(context.Context, pgx.Tx) error
 	if req.Strategy == core.Alternate {
-		stmts, actions, verify, err = cloneStatements(ctx, conn, req, lit)
+		stmts, actions, verify, err = cloneStatements(ctx, conn, req, lit, t.reconcileGrants)
 		if err != nil {
 			return core.Plan{}, err
 		}

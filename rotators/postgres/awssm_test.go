@@ -6,8 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/awssm/awssmtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestTargetConformanceAWSSM rotates PostgreSQL roles whose credentials

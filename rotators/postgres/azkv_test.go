@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv/azkvtest"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestTargetConformanceAzKV rotates PostgreSQL roles whose credentials

@@ -15,12 +15,12 @@ import (
 // hold the same privileges through shared roles. An existing clone's
 // privileges (memberships, attributes, grants on objects of the database,
 // ownership) are compared with the current user's first: any difference is
-// grant drift, refused with ErrConflict unless req.ReconcileGrants, which
+// grant drift, refused with ErrConflict unless reconcile (--reconcile-grants), which
 // grants what is missing and revokes what is extra. Ownership is never
 // reconciled. It refuses when the current user belongs to no role: its
 // privileges could not be shared, and the clone would log in but fail every
 // query.
-func cloneStatements(ctx context.Context, conn *pgx.Conn, req core.ApplyRequest, lit string) (stmts, actions []string, verify func(context.Context, pgx.Tx) error, err error) {
+func cloneStatements(ctx context.Context, conn *pgx.Conn, req core.ApplyRequest, lit string, reconcile bool) (stmts, actions []string, verify func(context.Context, pgx.Tx) error, err error) {
 	user, _ := req.Want.String("username")
 	partner, _ := req.Current.String("username")
 	if partner == "" || partner == user {
@@ -37,7 +37,7 @@ func cloneStatements(ctx context.Context, conn *pgx.Conn, req core.ApplyRequest,
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&exists); err != nil {
 		return nil, nil, nil, classify(err)
 	}
-	missing, extra, err := compare(ctx, conn, partner, user, exists, req.ReconcileGrants)
+	missing, extra, err := compare(ctx, conn, partner, user, exists, reconcile)
 	if err != nil {
 		return nil, nil, nil, err
 	}

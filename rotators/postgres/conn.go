@@ -24,13 +24,19 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 // Target is the PostgreSQL target. It holds no connection between calls.
-type Target struct{}
+type Target struct {
+	reconcileGrants bool // --reconcile-grants: alternate makes the incoming user's privileges match
+}
 
-// Open returns the target; it reads PG* variables when it connects.
-func Open(context.Context) (core.Target, error) { return Target{}, nil }
+// Open returns the target with the values of its own flags (Spec); it reads
+// PG* variables when it connects.
+func Open(_ context.Context, f step.Flags) (Target, error) {
+	return Target{reconcileGrants: f.Bool("reconcile-grants")}, nil
+}
 
 // Describe names the role and endpoint, never the password.
 func (Target) Describe(creds core.Value) string {

@@ -3,9 +3,9 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm/gcpsmtest"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestTargetConformanceGCPSM rotates PostgreSQL roles whose credentials

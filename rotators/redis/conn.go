@@ -31,6 +31,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 const (
@@ -46,7 +47,7 @@ type Target struct {
 
 // Open reads REDIS_URL, if set. go-redis's own logger (which would write to
 // stderr, where only the final error line belongs) is silenced.
-func Open(context.Context) (core.Target, error) {
+func Open(context.Context, step.Flags) (Target, error) {
 	redis.SetLogger(quiet{})
 	u := os.Getenv("REDIS_URL")
 	if u == "" {
@@ -54,7 +55,7 @@ func Open(context.Context) (core.Target, error) {
 	}
 	opts, err := redis.ParseURL(u)
 	if err != nil {
-		return nil, fmt.Errorf("%w: REDIS_URL is not a redis:// or rediss:// URL", core.ErrUsage)
+		return Target{}, fmt.Errorf("%w: REDIS_URL is not a redis:// or rediss:// URL", core.ErrUsage)
 	}
 	return Target{url: opts}, nil
 }

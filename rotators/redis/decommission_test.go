@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // usageHarness is the harness with sessions that can be held open.

@@ -10,8 +10,8 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )

@@ -3,7 +3,7 @@ package redis_test
 import (
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // TestAdminTrust: the admin credential reaches only the server its own

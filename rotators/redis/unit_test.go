@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 func TestParseClientList(t *testing.T) {
@@ -42,7 +43,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestDescribeUsesRedisURL(t *testing.T) {
-	tg, err := Open(t.Context())
+	tg, err := Open(t.Context(), step.Flags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func TestDescribeUsesRedisURL(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	t.Setenv("REDIS_URL", "rediss://admin:s3cret@cache.example:6380/2")
-	tg, err = Open(t.Context())
+	tg, err = Open(t.Context(), step.Flags{})
 	if err != nil {
 		t.Fatal(err)
 	}

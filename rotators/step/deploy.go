@@ -9,11 +9,20 @@ import (
 )
 
 // TargetDeploy is <target>-deploy: step 3, the target accepts PENDING.
-func TargetDeploy(target string, open TargetOpener) Command {
+func TargetDeploy[T core.Applier](t TargetSpec[T]) Command {
+	flags := []string{"secret", "rotation", "stage", "admin-secret"}
+	alternate := ""
+	if t.Alternate && t.lists() {
+		flags = append(flags, "grace", "force")
+		alternate = `alternate: the incoming user is the one that was retired a turn ago; before its
+password changes, deploy waits up to --grace for its sessions to end (exit 5
+naming them if some remain; --force goes on).`
+	}
+	declared, names := t.declared("deploy")
 	return Command{
-		Name:    target + "-deploy",
+		Name:    t.Name + "-deploy",
 		Summary: "change the target so that the PENDING (or, to undo, the CURRENT) credential works",
-		Details: `Reads the secret through its store's helper (<store>-get), never from argv or
+		Details: t.details("deploy", `Reads the secret through its store's helper (<store>-get), never from argv or
 the environment. First tries to log in with the wanted credential and stops if it
 already works (re-running is safe). Otherwise it authenticates with the admin
 credential (--admin-secret), else with CURRENT, then PREVIOUS, and sets it.
@@ -21,20 +30,17 @@ credential (--admin-secret), else with CURRENT, then PREVIOUS, and sets it.
 (on targets where an account can hold two passwords, it also removes any password
 but CURRENT's and PREVIOUS's, so a discarded PENDING stops working). Run it before
 <store>-rollback: while PENDING is still stored and the target refuses it, there is
-nothing to remove and no admin credential is needed.
-alternate: the incoming user is the one that was retired a turn ago; before its
-password changes, deploy waits up to --grace for its sessions to end (exit 5
-naming them if some remain; --force goes on), and compares its privileges with the
-current user's: any difference is reported and refused (exit 5), or with
---reconcile-grants made to match, saying what was granted and revoked.`,
-		Flags: []string{"secret", "rotation", "stage", "admin-secret", "grace", "force", "reconcile-grants", "account-host",
-			"dry-run", "timeout"},
+nothing to remove and no admin credential is needed.`, alternate),
+		Flags:    append(append(flags, names...), "dry-run", "timeout"),
+		Declared: declared,
 		Defaults: map[string]string{"stage": "pending"},
-		Run:      targetRun(open, deploy),
+		Run: targetRun(t, func(ctx context.Context, tg T, s *Secrets, e *Env) (Result, error) {
+			return deploy(ctx, tg, s, e)
+		}),
 	}
 }
 
-func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func deploy(ctx context.Context, t core.Applier, s *Secrets, e *Env) (Result, error) {
 	stage, err := core.ParseStage(e.Opts.Stage)
 	if err != nil || stage == core.Previous {
 		return Result{}, fmt.Errorf("%w: --stage %q: deploy takes pending or current", core.ErrUsage, e.Opts.Stage)
@@ -45,7 +51,7 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	cur, err := s.must(ctx, core.Current)
+	cur, err := s.Must(ctx, core.Current)
 	if err != nil {
 		return Result{}, err
 	}
@@ -96,7 +102,7 @@ func deploy(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 // another rotation's PENDING exists, which that rotation may be about to
 // promote: setting the target back to CURRENT under it would lock out the
 // value it promotes.
-func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version) error {
+func ownPending(ctx context.Context, s *Secrets, e *Env, stage core.Stage, want core.Version) error {
 	p := want
 	if stage == core.Current {
 		var ok bool
@@ -113,9 +119,8 @@ func ownPending(ctx context.Context, s *secrets, e *Env, stage core.Stage, want 
 
 // deployRequest gathers what Apply needs: for the undo (--stage current)
 // the credential to log in with is PENDING, which the target may hold now.
-func deployRequest(ctx context.Context, s *secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
-	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur, DryRun: e.Opts.DryRun,
-		ReconcileGrants: e.Opts.ReconcileGrants, AccountHost: e.Opts.AccountHost}
+func deployRequest(ctx context.Context, s *Secrets, e *Env, stage core.Stage, want core.Version, cur core.Value) (core.ApplyRequest, error) {
+	req := core.ApplyRequest{Strategy: want.Strategy, Want: want.Value, Current: cur, DryRun: e.Opts.DryRun}
 	if stage == core.Current {
 		req.Strategy = core.Single // undo: set CURRENT back, whatever was staged
 		if p, ok, err := s.get(ctx, s.ref, core.Pending); err != nil {

@@ -10,9 +10,11 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 )
 
-// Options are the flags shared by all binaries. Each flag can also be set
-// from an environment variable ROTATE_<NAME> (dashes become underscores), so
-// that flows can set them in env:; a flag on the command line wins.
+// Options are the flags of the step logic shared by the binaries. Each flag
+// can also be set from an environment variable ROTATE_<NAME> (dashes become
+// underscores), so that flows can set them in env:; a flag on the command
+// line wins. Flags a command declares itself (an inventory's, a target's)
+// are read through Env.Flags.
 type Options struct {
 	Secret       string
 	Rotation     string
@@ -24,50 +26,58 @@ type Options struct {
 	ExpectReject bool
 	AdminSecret  string
 	Timeout      time.Duration
-	// Decommission and target-specific flags (revoke, deploy).
-	Grace           time.Duration // 0 when not given: revoke waits only a moment for sessions being closed
-	Force           bool
-	ExpectUnused    bool
-	ReconcileGrants bool
-	AccountHost     string
-	// Inventory flags (<store>-inventory); MaxAge is parsed by the inventory.
-	Prefix        string
-	Tag           string
-	MaxAge        string
-	OutputDir     string
-	FailOnOverdue bool
+	// Decommission flags (revoke, and deploy of targets with the alternate strategy).
+	Grace time.Duration // 0 when not given: revoke waits only a moment for sessions being closed
+	Force bool
 }
 
-// flagSpec describes one flag of the shared table.
-type flagSpec struct {
-	name  string
-	meta  string // placeholder in the usage line
-	usage string
-	def   string
-	bool  bool
+// Flag is one command-line flag.
+type Flag struct {
+	Name    string
+	Meta    string // placeholder in the usage line; "" for a Bool flag
+	Usage   string
+	Default string
+	Bool    bool
+	// Required: a command that takes the flag refuses to run without it.
+	Required bool
+	// RequiredUnlessDefault: shown as required in the usage line of a
+	// command that gives it no default (the step itself refuses it empty).
+	RequiredUnlessDefault bool
+	// Steps, for a flag a target declares (TargetSpec.Flags): the steps
+	// that take it, "deploy", "validate" and "revoke".
+	Steps []string
 }
 
-var flagTable = []flagSpec{
-	{name: "secret", meta: "URI", usage: "secret reference, for example vault://secret/apps/db (required)"},
-	{name: "rotation", meta: "ID", usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
-	{name: "generate", meta: "POLICY", usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
-	{name: "stdin", bool: true, usage: "read the new value (a JSON object merged over CURRENT) from standard input instead of generating one"},
-	{name: "strategy", meta: "S", usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", def: "single"},
-	{name: "dry-run", bool: true, usage: "print the plan and change nothing"},
-	{name: "stage", meta: "STAGE", usage: "which stage of the secret to use: current, pending or previous"},
-	{name: "expect-reject", bool: true, usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
-	{name: "admin-secret", meta: "URI", usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
-	{name: "timeout", meta: "DURATION", usage: "give up after this long (exit 3)", def: "2m"},
-	{name: "grace", meta: "DURATION", usage: "how long revoke waits for the old credential to fall out of use before refusing (exit 5)"},
-	{name: "force", bool: true, usage: "revoke even though the old credential is still in use"},
-	{name: "expect-unused", bool: true, usage: "refuse (exit 5) when the old credential was used recently"},
-	{name: "reconcile-grants", bool: true, usage: "make the other user's privileges match before switching users (alternate), and say what was granted"},
-	{name: "account-host", meta: "HOST", usage: "host part of a MySQL account 'user'@'host' when the secret has no account_host field"},
-	{name: "prefix", meta: "URI", usage: "which secrets to list: a reference prefix such as vault://secret/apps/ or awssm://apps/ (required)"},
-	{name: "tag", meta: "K=V,...", usage: "list only secrets carrying these tags or labels (a key alone: any value)"},
-	{name: "max-age", meta: "AGE", usage: "rotation period: a CURRENT older than this is overdue (90d, 36h, ...)", def: "90d"},
-	{name: "output-dir", meta: "DIR", usage: "directory for the report files <store>-inventory.jsonl and .csv", def: "."},
-	{name: "fail-on-overdue", bool: true, usage: "exit 4 when a secret is overdue or has a PENDING left over (default: report and exit 0)"},
+// Flags are the values of the flags a command declared itself
+// (Command.Declared), by name.
+type Flags struct {
+	vals map[string]string
+}
+
+// String is the value of a declared flag, "" when not given.
+func (f Flags) String(name string) string { return f.vals[name] }
+
+// Bool is the value of a declared boolean flag.
+func (f Flags) Bool(name string) bool { return f.vals[name] == "true" }
+
+// sharedFlags are the flags of the step logic itself; a command names the
+// ones it takes (Command.Flags), and may declare more of its own
+// (Command.Declared).
+func sharedFlags() []Flag {
+	return []Flag{
+		{Name: "secret", Meta: "URI", Required: true, Usage: "secret reference, for example vault://secret/apps/db (required)"},
+		{Name: "rotation", Meta: "ID", Required: true, Usage: "rotation id: the idempotency token and lock; flows pass {{ execution.id }} (required)"},
+		{Name: "generate", Meta: "POLICY", Usage: "password policy, for example length=32,symbols=0,exclude=/@\"'\\ (default " + core.DefaultPolicy.String() + ")"},
+		{Name: "stdin", Bool: true, Usage: "read the new value (a JSON object merged over CURRENT) from standard input instead of generating one"},
+		{Name: "strategy", Meta: "S", Usage: "single (one user, password changed in place), alternate (app and app_clone take turns) or dual", Default: "single"},
+		{Name: "dry-run", Bool: true, Usage: "print the plan and change nothing"},
+		{Name: "stage", Meta: "STAGE", RequiredUnlessDefault: true, Usage: "which stage of the secret to use: current, pending or previous"},
+		{Name: "expect-reject", Bool: true, Usage: "succeed only if the target refuses the credential (proves an old password is dead)"},
+		{Name: "admin-secret", Meta: "URI", Usage: "secret reference of an admin credential for the target (same JSON shape); read through the store helper"},
+		{Name: "timeout", Meta: "DURATION", Usage: "give up after this long (exit 3)", Default: "2m"},
+		{Name: "grace", Meta: "DURATION", Usage: "how long to wait for the credential being retired (revoke) or reused (alternate deploy) to fall out of use before refusing (exit 5)"},
+		{Name: "force", Bool: true, Usage: "go on even though the credential is still in use once --grace has passed, naming its sessions"},
+	}
 }
 
 // EnvName is the environment variable that sets a flag.
@@ -75,9 +85,10 @@ func EnvName(flagName string) string {
 	return "ROTATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func lookupSpec(name string) flagSpec {
-	for _, f := range flagTable {
-		if f.name == name {
+// spec is the flag name of c: declared by c itself, else a shared one.
+func (c Command) spec(name string) Flag {
+	for _, f := range append(c.Declared, sharedFlags()...) {
+		if f.Name == name {
 			return f
 		}
 	}
@@ -85,24 +96,24 @@ func lookupSpec(name string) flagSpec {
 }
 
 // parse reads args and then the environment for the flags a command accepts.
-func parse(c Command, args []string, getenv func(string) string) (Options, error) {
+func parse(c Command, args []string, getenv func(string) string) (Options, Flags, error) {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	fs.SetOutput(discard{})
 	vals := map[string]*string{}
 	bools := map[string]*bool{}
 	for _, name := range c.Flags {
-		spec := lookupSpec(name)
-		if spec.bool {
-			bools[name] = fs.Bool(name, false, spec.usage)
+		spec := c.spec(name)
+		if spec.Bool {
+			bools[name] = fs.Bool(name, false, spec.Usage)
 		} else {
-			vals[name] = fs.String(name, c.defaultOf(spec), spec.usage)
+			vals[name] = fs.String(name, c.defaultOf(spec), spec.Usage)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return Options{}, fmt.Errorf("%w: %v", core.ErrUsage, err)
+		return Options{}, Flags{}, fmt.Errorf("%w: %v", core.ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
-		return Options{}, fmt.Errorf("%w: unexpected argument %q", core.ErrUsage, fs.Arg(0))
+		return Options{}, Flags{}, fmt.Errorf("%w: unexpected argument %q", core.ErrUsage, fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -117,33 +128,46 @@ func parse(c Command, args []string, getenv func(string) string) (Options, error
 		}
 		b, err := strconv.ParseBool(env)
 		if err != nil {
-			return Options{}, fmt.Errorf("%w: %s=%q: want true or false", core.ErrUsage, EnvName(name), env)
+			return Options{}, Flags{}, fmt.Errorf("%w: %s=%q: want true or false", core.ErrUsage, EnvName(name), env)
 		}
 		*bools[name] = b
 	}
-	return c.options(vals, bools)
+	values := map[string]string{}
+	for n, p := range vals {
+		values[n] = *p
+	}
+	for n, p := range bools {
+		values[n] = strconv.FormatBool(*p)
+	}
+	o, err := c.options(values)
+	return o, c.declared(values), err
 }
 
-func (c Command) defaultOf(spec flagSpec) string {
-	if d, ok := c.Defaults[spec.name]; ok {
+func (c Command) defaultOf(spec Flag) string {
+	if d, ok := c.Defaults[spec.Name]; ok {
 		return d
 	}
-	return spec.def
+	return spec.Default
 }
 
-func (c Command) options(vals map[string]*string, bools map[string]*bool) (Options, error) {
-	str := func(n string) string {
-		if p := vals[n]; p != nil {
-			return *p
+// declared are the values of the flags c declared itself.
+func (c Command) declared(values map[string]string) Flags {
+	f := Flags{vals: map[string]string{}}
+	for _, d := range c.Declared {
+		if v, ok := values[d.Name]; ok {
+			f.vals[d.Name] = v
 		}
-		return ""
 	}
-	bl := func(n string) bool { return bools[n] != nil && *bools[n] }
+	return f
+}
+
+// options are the shared flags of values, checked.
+func (c Command) options(values map[string]string) (Options, error) {
+	str := func(n string) string { return values[n] }
+	bl := func(n string) bool { return values[n] == "true" }
 	o := Options{Secret: str("secret"), Rotation: str("rotation"), Generate: str("generate"), Stdin: bl("stdin"),
 		Strategy: str("strategy"), DryRun: bl("dry-run"), Stage: str("stage"), ExpectReject: bl("expect-reject"),
-		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute, Force: bl("force"), ExpectUnused: bl("expect-unused"),
-		ReconcileGrants: bl("reconcile-grants"), AccountHost: str("account-host"),
-		Prefix: str("prefix"), Tag: str("tag"), MaxAge: str("max-age"), OutputDir: str("output-dir"), FailOnOverdue: bl("fail-on-overdue")}
+		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute, Force: bl("force")}
 	if t := str("timeout"); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 {
@@ -158,9 +182,9 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 		}
 		o.Grace = d
 	}
-	for _, req := range []struct{ name, val string }{{"secret", o.Secret}, {"rotation", o.Rotation}, {"prefix", o.Prefix}} {
-		if c.accepts(req.name) && req.val == "" {
-			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, req.name, EnvName(req.name))
+	for _, name := range c.Flags {
+		if c.spec(name).Required && str(name) == "" {
+			return Options{}, fmt.Errorf("%w: --%s is required (or %s)", core.ErrUsage, name, EnvName(name))
 		}
 	}
 	if c.accepts("rotation") {

@@ -11,14 +11,14 @@ func (c Command) help() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s - %s\n\nUsage:\n  %s", c.Name, c.Summary, c.Name)
 	for _, name := range c.Flags {
-		spec := lookupSpec(name)
+		spec := c.spec(name)
 		switch {
-		case spec.bool:
+		case spec.Bool:
 			fmt.Fprintf(&b, " [--%s]", name)
-		case name == "secret" || name == "rotation" || name == "prefix" || name == "stage" && c.defaultOf(spec) == "":
-			fmt.Fprintf(&b, " --%s %s", name, spec.meta)
+		case spec.Required || spec.RequiredUnlessDefault && c.defaultOf(spec) == "":
+			fmt.Fprintf(&b, " --%s %s", name, spec.Meta)
 		default:
-			fmt.Fprintf(&b, " [--%s %s]", name, spec.meta)
+			fmt.Fprintf(&b, " [--%s %s]", name, spec.Meta)
 		}
 	}
 	b.WriteString("\n\n")
@@ -26,15 +26,19 @@ func (c Command) help() string {
 		b.WriteString(strings.TrimSpace(c.Details) + "\n\n")
 	}
 	b.WriteString("Flags (each also read from the environment variable shown):\n")
+	w := len("version")
 	for _, name := range c.Flags {
-		spec := lookupSpec(name)
+		w = max(w, len(name))
+	}
+	for _, name := range c.Flags {
+		spec := c.spec(name)
 		def := c.defaultOf(spec)
-		if def != "" && !spec.bool {
+		if def != "" && !spec.Bool {
 			def = " (default " + def + ")"
 		}
-		fmt.Fprintf(&b, "  --%-14s %s%s\n  %-16s [%s]\n", name, spec.usage, def, "", EnvName(name))
+		fmt.Fprintf(&b, "  --%-*s  %s%s\n  %-*s  [%s]\n", w, name, spec.Usage, def, w+2, "", EnvName(name))
 	}
-	b.WriteString("  --help          show this help\n  --version       print the version\n\n")
+	fmt.Fprintf(&b, "  --%-*s  show this help\n  --%-*s  print the version\n\n", w, "help", w, "version")
 	b.WriteString("Output: key=value log lines and audit events on stdout, Kestra ::{\"outputs\":…}:: and\n" +
 		"::{\"metrics\":…}:: lines, and on failure one error line on stderr. Secret values never appear.\n\n")
 	b.WriteString(core.ExitCodeTable())

@@ -9,31 +9,38 @@ import (
 )
 
 // TargetRevoke is <target>-revoke: step 5b, the PREVIOUS credential stops working.
-func TargetRevoke(target string, open TargetOpener) Command {
+func TargetRevoke[T core.Applier](t TargetSpec[T]) Command {
+	flags := []string{"secret", "rotation", "admin-secret"}
+	gate := ""
+	if t.lists() {
+		flags = append(flags, "grace", "force")
+		gate = `Before retiring the old password it lists the sessions of its user that were
+opened before promotion, waits up to --grace for them to end, and refuses with
+exit 5, naming them, if some remain; --force goes on anyway.`
+	}
+	declared, names := t.declared("revoke")
 	return Command{
-		Name:    target + "-revoke",
+		Name:    t.Name + "-revoke",
 		Summary: "make the PREVIOUS credential stop working, after promotion, once no session uses it",
-		Details: `Runs only after this rotation was promoted (CURRENT made by --rotation).
-Before retiring the old password it lists the sessions of its user that were
-opened before promotion (on MySQL/MariaDB, which do not record when a session
-opened: every session of the user open when revoke starts), waits up to --grace
-for them to end, and refuses with exit 5, naming them, if some remain; --force
-goes on anyway. Then: dual removes the old password; single (changed in place
+		Details: t.details("revoke", "Runs only after this rotation was promoted (CURRENT made by --rotation).", gate, `Then: dual removes the old password; single (changed in place
 at deploy) checks it is refused and sets CURRENT again if not; both prove the
 old password is refused afterwards (exit 4 if it still logs in). alternate:
 the previous user keeps its password for the next turn (the next deploy waits
-for its sessions); revoke only reports them. Re-running it changes nothing.`,
-		Flags: []string{"secret", "rotation", "admin-secret", "grace", "force", "account-host", "dry-run", "timeout"},
-		Run:   targetRun(open, revoke),
+for its sessions); revoke only reports them. Re-running it changes nothing.`),
+		Flags:    append(append(flags, names...), "dry-run", "timeout"),
+		Declared: declared,
+		Run: targetRun(t, func(ctx context.Context, tg T, s *Secrets, e *Env) (Result, error) {
+			return revoke(ctx, tg, s, e)
+		}),
 	}
 }
 
-func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func revoke(ctx context.Context, t core.Applier, s *Secrets, e *Env) (Result, error) {
 	if err := checkGrace(e.Opts); err != nil {
 		return Result{}, err
 	}
 	s.prefetch(ctx, append([]stageOf{{s.ref, core.Current}, {s.ref, core.Previous}}, s.adminStage()...)...)
-	cur, err := s.must(ctx, core.Current)
+	cur, err := s.Must(ctx, core.Current)
 	if err != nil {
 		return Result{}, err
 	}
@@ -53,7 +60,7 @@ func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 		return Result{}, err
 	}
 	req := core.ApplyRequest{Strategy: cur.Strategy, Want: cur.Value, Current: cur.Value, Previous: prev.Value,
-		Admin: admin, DryRun: e.Opts.DryRun, AccountHost: e.Opts.AccountHost}
+		Admin: admin, DryRun: e.Opts.DryRun}
 	outs := map[string]any{"previous_version": prev.ID, "strategy": string(cur.Strategy)}
 	usageReq := core.UsageRequest{Creds: prev.Value, Before: cur.Created, Admin: admin, Login: cur.Value}
 	if prevUser, curUser := username(prev.Value), username(cur.Value); prevUser != curUser {
@@ -64,7 +71,7 @@ func revoke(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, err
 
 // retire is revoke for one user with an old password (single, dual): the
 // usage gate, the target's Revoke, then proof that the old password is refused.
-func retire(ctx context.Context, t core.Target, req core.ApplyRequest, g gate, outs map[string]any, e *Env) (Result, error) {
+func retire(ctx context.Context, t core.Applier, req core.ApplyRequest, g gate, outs map[string]any, e *Env) (Result, error) {
 	who := t.Describe(req.Previous)
 	refused, err := isRefused(ctx, t, req.Previous)
 	if err != nil {
@@ -100,7 +107,7 @@ func retire(ctx context.Context, t core.Target, req core.ApplyRequest, g gate, o
 // keepPreviousUser is revoke for the alternate strategy: the previous user
 // keeps its password for the next turn. Its sessions are reported, not
 // waited for: the next deploy, which changes that user's password, waits.
-func keepPreviousUser(ctx context.Context, t core.Target, req core.ApplyRequest, ureq core.UsageRequest, outs map[string]any, e *Env) (Result, error) {
+func keepPreviousUser(ctx context.Context, t core.Applier, req core.ApplyRequest, ureq core.UsageRequest, outs map[string]any, e *Env) (Result, error) {
 	if uc, ok := t.(core.UsageChecker); ok {
 		ss, err := uc.Sessions(ctx, ureq)
 		if err != nil {

@@ -25,10 +25,13 @@ var Version = "dev"
 
 // Command is one binary: its name, help, accepted flags and the work it does.
 type Command struct {
-	Name     string            // binary name, for example vault-stage
-	Summary  string            // one line for --help
-	Details  string            // paragraphs for --help
-	Flags    []string          // names from the shared flag table
+	Name    string   // binary name, for example vault-stage
+	Summary string   // one line for --help
+	Details string   // paragraphs for --help
+	Flags   []string // the flags it takes, in --help order: shared ones and Declared ones
+	// Declared are flags of its own (an inventory's, a target's), read
+	// through Env.Flags. One with a shared name only changes its help.
+	Declared []Flag
 	Defaults map[string]string // per-command flag defaults
 	Quiet    bool              // print no outputs or metrics (store helpers)
 	Run      func(ctx context.Context, e *Env) (Result, error)
@@ -39,6 +42,7 @@ type Command struct {
 // and standard input.
 type Env struct {
 	Opts  Options
+	Flags Flags // the values of the command's Declared flags
 	Log   *slog.Logger
 	Scrub *core.Scrubber
 	Stdin io.Reader
@@ -93,12 +97,12 @@ func Run(c Command, args []string, stdin io.Reader, stdout, stderr io.Writer, ge
 			return core.ExitOK
 		}
 	}
-	opts, err := parse(c, args, getenv)
+	opts, flags, err := parse(c, args, getenv)
 	if err != nil {
 		return fail(fmt.Errorf("%w (see %s --help)", err, c.Name))
 	}
 	out := &scrubWriter{w: stdout, s: scrub}
-	e := &Env{Opts: opts, Scrub: scrub, Stdin: stdin, Name: c.Name, Log: newLogger(out)}
+	e := &Env{Opts: opts, Flags: flags, Scrub: scrub, Stdin: stdin, Name: c.Name, Log: newLogger(out)}
 	// SIGQUIT too: Go's default would dump every goroutine and exit 2, the
 	// code for bad usage, telling a flow not to retry what can be re-run.
 	sig, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)

@@ -16,7 +16,7 @@ import (
 func commands() []Command {
 	return []Command{
 		StoreStage("vault", nil), StorePromote("vault", nil), StoreRollback("vault", nil), StoreGet("vault", nil),
-		TargetDeploy("postgres", nil), TargetValidate("postgres", nil), TargetRevoke("postgres", nil),
+		TargetDeploy(fakeSpec()), TargetValidate(fakeSpec()), TargetRevoke(fakeSpec()),
 	}
 }
 

@@ -2,153 +2,78 @@ package step
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
+	"slices"
+	"strings"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
-	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
 )
 
-// TargetOpener builds a target from the environment (PG* variables, ...).
-type TargetOpener func(ctx context.Context) (core.Target, error)
+// TargetSpec is what a target package gives the generic target steps
+// (TargetDeploy, TargetValidate, TargetRevoke): its name, how to open it,
+// and what of its own its commands offer. T is the target's own type, so
+// that the steps see what it can do (core.Applier, core.UsageChecker) and
+// offer only the flags that do something there.
+type TargetSpec[T core.Target] struct {
+	Name string // the command prefix: postgres for postgres-deploy
+	// Open builds the target from the environment (PG* variables, ...) and
+	// the values of Flags.
+	Open func(ctx context.Context, f Flags) (T, error)
+	// Flags are the target's own flags, each naming the steps that take it.
+	Flags []Flag
+	// Details are paragraphs of the target's own for a step's --help, by
+	// step ("deploy", "validate", "revoke").
+	Details map[string]string
+	// Alternate: the target supports the alternate strategy, whose deploy
+	// waits for the incoming user's sessions (--grace, --force) when the
+	// target can list them.
+	Alternate bool
+}
 
-// fetcher reads secret stages; handoff.Fetcher runs the store helpers.
-type fetcher interface {
-	Fetch(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, error)
+// lists reports whether T lists sessions (core.UsageChecker): the usage
+// gate of deploy and revoke, and its --grace and --force, need it. T is the
+// target's own type (an interface type would hold nil here and say no).
+func (t TargetSpec[T]) lists() bool {
+	var z T
+	_, ok := any(z).(core.UsageChecker)
+	return ok
+}
+
+// declared are the target's own flags for step, and their names.
+func (t TargetSpec[T]) declared(step string) ([]Flag, []string) {
+	var fs []Flag
+	var names []string
+	for _, f := range t.Flags {
+		if slices.Contains(f.Steps, step) {
+			fs, names = append(fs, f), append(names, f.Name)
+		}
+	}
+	return fs, names
+}
+
+// details joins the non-empty paragraphs of a step's --help, the target's own last.
+func (t TargetSpec[T]) details(step string, paras ...string) string {
+	var ps []string
+	for _, p := range append(paras, t.Details[step]) {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return strings.Join(ps, "\n")
 }
 
 // targetRun opens the target and the secret reader, then runs fn.
-func targetRun(open TargetOpener, fn func(context.Context, core.Target, *secrets, *Env) (Result, error)) func(context.Context, *Env) (Result, error) {
+func targetRun[T core.Target](spec TargetSpec[T], fn func(context.Context, T, *Secrets, *Env) (Result, error)) func(context.Context, *Env) (Result, error) {
 	return func(ctx context.Context, e *Env) (Result, error) {
-		s, err := newSecrets(e) // bad input first, then configuration
+		s, err := NewSecrets(e) // bad input first, then configuration
 		if err != nil {
 			return Result{}, err
 		}
-		t, err := open(ctx)
+		t, err := spec.Open(ctx, e.Flags)
 		if err != nil {
 			return Result{}, err
 		}
 		return fn(ctx, t, s, e)
 	}
-}
-
-// secrets reads the stages a target step needs and registers every value
-// read with the scrubber before anything else can print it.
-type secrets struct {
-	f   fetcher
-	ref core.Ref
-	e   *Env
-	pre map[string]fetched // results of prefetch by stageOf.key, taken by get
-}
-
-// stageOf is one stage of one secret.
-type stageOf struct {
-	ref   core.Ref
-	stage core.Stage
-}
-
-func (k stageOf) key() string { return string(k.stage) + " " + k.ref.String() }
-
-type fetched struct {
-	v   core.Version
-	err error
-}
-
-// prefetch reads the stages a step is about to need all at once: each read
-// is a helper process, and run one after the other they made most of a
-// step's time (docs/benchmarks.md). get then takes the results in the
-// step's own order, so what it reports and refuses is unchanged.
-func (s *secrets) prefetch(ctx context.Context, keys ...stageOf) {
-	unique := map[string]stageOf{}
-	for _, k := range keys {
-		unique[k.key()] = k
-	}
-	pre := make(map[string]fetched, len(unique))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for key, k := range unique {
-		wg.Go(func() {
-			v, err := s.f.Fetch(ctx, k.ref, k.stage)
-			mu.Lock()
-			defer mu.Unlock()
-			pre[key] = fetched{v, err}
-		})
-	}
-	wg.Wait()
-	for _, r := range pre {
-		if r.err == nil {
-			s.e.Scrub.AddValue(r.v.Value) // at once: a value read but not used is still scrubbed
-		}
-	}
-	s.pre = pre
-}
-
-// adminStage is the CURRENT stage of --admin-secret, when one is given
-// and parses; admin reports a bad reference itself.
-func (s *secrets) adminStage() []stageOf {
-	if s.e.Opts.AdminSecret == "" {
-		return nil
-	}
-	ref, err := core.ParseRef(s.e.Opts.AdminSecret)
-	if err != nil {
-		return nil
-	}
-	return []stageOf{{ref, core.Current}}
-}
-
-func newSecrets(e *Env) (*secrets, error) {
-	ref, err := core.ParseRef(e.Opts.Secret)
-	if err != nil {
-		return nil, err
-	}
-	f := handoff.Fetcher{}
-	if err := f.CheckStore(ref.Scheme); err != nil {
-		return nil, fmt.Errorf("--secret %s: %w", ref, err)
-	}
-	return &secrets{f: f, ref: ref, e: e}, nil
-}
-
-// get reads a stage; ok is false when it does not exist.
-func (s *secrets) get(ctx context.Context, ref core.Ref, stage core.Stage) (core.Version, bool, error) {
-	r, ok := s.pre[stageOf{ref, stage}.key()]
-	if !ok {
-		r.v, r.err = s.f.Fetch(ctx, ref, stage)
-	}
-	v, err := r.v, r.err
-	if errors.Is(err, core.ErrNotFound) {
-		return core.Version{}, false, nil
-	}
-	if err != nil {
-		return core.Version{}, false, fmt.Errorf("read %s of %s: %w", stage, ref, err)
-	}
-	s.e.Scrub.AddValue(v.Value)
-	return v, true, nil
-}
-
-// must reads a stage that has to exist.
-func (s *secrets) must(ctx context.Context, stage core.Stage) (core.Version, error) {
-	v, ok, err := s.get(ctx, s.ref, stage)
-	if err == nil && !ok {
-		err = fmt.Errorf("%w: %s has no %s value", core.ErrNotFound, s.ref, stage)
-	}
-	return v, err
-}
-
-// admin reads the admin credential given by --admin-secret, if any.
-func (s *secrets) admin(ctx context.Context) (core.Value, error) {
-	if s.e.Opts.AdminSecret == "" {
-		return core.Value{}, nil
-	}
-	ref, err := core.ParseRef(s.e.Opts.AdminSecret)
-	if err != nil {
-		return core.Value{}, fmt.Errorf("--admin-secret: %w", err)
-	}
-	v, ok, err := s.get(ctx, ref, core.Current)
-	if err == nil && !ok {
-		err = fmt.Errorf("%w: admin secret %s not found", core.ErrNotFound, ref)
-	}
-	return v.Value, err
 }
 
 func logPlan(e *Env, target core.Target, creds core.Value, plan core.Plan) {

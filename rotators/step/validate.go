@@ -9,26 +9,30 @@ import (
 )
 
 // TargetValidate is <target>-validate: step 4, log in and run a probe.
-func TargetValidate(target string, open TargetOpener) Command {
+func TargetValidate[T core.Target](t TargetSpec[T]) Command {
+	declared, names := t.declared("validate")
 	return Command{
-		Name:    target + "-validate",
+		Name:    t.Name + "-validate",
 		Summary: "log in to the target with a stage of the secret and run a probe",
-		Details: `Exit 0 when the credential works, 4 when the target refuses it. With
+		Details: t.details("validate", `Exit 0 when the credential works, 4 when the target refuses it. With
 --expect-reject the meaning flips: exit 0 when the target refuses the credential,
 which proves an old password is dead (for example --stage previous after a
-single-user rotation), and 4 when it still works. Changes nothing.`,
-		Flags:    []string{"secret", "stage", "expect-reject", "timeout"},
+single-user rotation), and 4 when it still works. Changes nothing.`),
+		Flags:    append(append([]string{"secret", "stage", "expect-reject"}, names...), "timeout"),
+		Declared: declared,
 		Defaults: map[string]string{"stage": "pending"},
-		Run:      targetRun(open, validate),
+		Run: targetRun(t, func(ctx context.Context, tg T, s *Secrets, e *Env) (Result, error) {
+			return validate(ctx, tg, s, e)
+		}),
 	}
 }
 
-func validate(ctx context.Context, t core.Target, s *secrets, e *Env) (Result, error) {
+func validate(ctx context.Context, t core.Target, s *Secrets, e *Env) (Result, error) {
 	stage, err := core.ParseStage(e.Opts.Stage)
 	if err != nil {
 		return Result{}, err
 	}
-	v, err := s.must(ctx, stage)
+	v, err := s.Must(ctx, stage)
 	if err != nil {
 		return Result{}, err
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 

@@ -3,8 +3,8 @@ package vault_test
 import (
 	"testing"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )

@@ -19,9 +19,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/azkv"
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/azkvdouble"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // Vault is the vault name the tests' references use.

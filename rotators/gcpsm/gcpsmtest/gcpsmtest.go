@@ -17,9 +17,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/gcpsm"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // Project is the project the tests' secrets live in.

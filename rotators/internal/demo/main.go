@@ -9,7 +9,7 @@
 // ports, which it stops at the end. It builds the binaries of the Vault and
 // database families (as the image holds them), creates the role
 // orders_app and its secret, runs flows/postgres-password-vault.yaml the way
-// Kestra would (rotators/flowrun), printing each task's log - the audit
+// Kestra would (rotators/internal/flowrun), printing each task's log - the audit
 // trail, never a secret value - and ends by logging in with the new password
 // and the old one. It exits non-zero if anything did not work.
 package main
@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/flowrun"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
 // prove checks the result with the Vault API and direct logins, and prints

@@ -3,6 +3,9 @@
 package all
 
 import (
+	"sort"
+	"strings"
+
 	"github.com/kestra-rotation/rotation-pack/rotators/pack"
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/awsfam"
 	"github.com/kestra-rotation/rotation-pack/rotators/pack/azkvfam"
@@ -24,4 +27,34 @@ func Commands() []step.Command {
 		cmds = append(cmds, f.Commands...)
 	}
 	return cmds
+}
+
+// Stores are the providers that have a <p>-stage command, in family order.
+func Stores() []string { return providersWith("-stage") }
+
+// Targets are the providers that have a <p>-deploy command, in family order.
+func Targets() []string { return providersWith("-deploy") }
+
+// providersWith are the prefixes of the commands named <prefix><step>.
+func providersWith(step string) []string {
+	var ps []string
+	for _, c := range Commands() {
+		if p, ok := strings.CutSuffix(c.Name, step); ok && !strings.Contains(p, "-") {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// Links are "<command> <family binary>" for every command, sorted: the
+// symbolic links docker/build.sh makes (rotators/internal/packlist prints them).
+func Links() []string {
+	var ls []string
+	for _, f := range Families() {
+		for _, c := range f.Commands {
+			ls = append(ls, c.Name+" "+f.Name)
+		}
+	}
+	sort.Strings(ls)
+	return ls
 }

@@ -12,6 +12,6 @@ import (
 // Family is rotation-pack-aws: the awssm-* and awsiam-* commands.
 func Family() pack.Family {
 	cmds := pack.StoreCommands("awssm", awssm.Open, awssm.OpenInventory)
-	cmds = append(cmds, awsiam.Deploy(), step.TargetValidate("awsiam", awsiam.OpenTarget), awsiam.Revoke())
+	cmds = append(cmds, awsiam.Deploy(), step.TargetValidate(awsiam.Spec()), awsiam.Revoke())
 	return pack.Family{Name: pack.Name + "-aws", Commands: cmds}
 }

@@ -12,8 +12,8 @@ import (
 
 // Family is rotation-pack-db: the postgres-*, mysql-* and redis-* commands.
 func Family() pack.Family {
-	cmds := pack.TargetCommands("postgres", postgres.Open)
-	cmds = append(cmds, pack.TargetCommands("mysql", mysql.Open)...)
-	cmds = append(cmds, pack.TargetCommands("redis", redis.Open)...)
+	cmds := pack.TargetCommands(postgres.Spec())
+	cmds = append(cmds, pack.TargetCommands(mysql.Spec())...)
+	cmds = append(cmds, pack.TargetCommands(redis.Spec())...)
 	return pack.Family{Name: pack.Name + "-db", Commands: cmds}
 }

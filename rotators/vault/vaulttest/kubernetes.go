@@ -15,7 +15,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // Service account the Kubernetes login tests pretend the pod runs as.

@@ -18,7 +18,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 )
 
 // Login is how the binaries log in instead of VAULT_TOKEN: the environment

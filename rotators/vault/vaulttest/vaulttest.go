@@ -12,8 +12,8 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault"
 )
