@@ -34,3 +34,10 @@ path "secret/metadata/_pending/apps/*" {
 path "secret/data/rotation-admin/*" {
   capabilities = ["read"]
 }
+
+# A binary that logged in itself (AppRole, Kubernetes or JWT, when VAULT_TOKEN
+# is not set) revokes its own token at exit, even when the auth role gives
+# its tokens no default policy (token_no_default_policy=true).
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}

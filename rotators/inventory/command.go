@@ -89,6 +89,7 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 	if err != nil {
 		return step.Result{}, err
 	}
+	defer step.CloseStore(lister, e)
 	e.Log.Info("listing", "store", inv.scheme, "prefix", e.Flags.String("prefix"), "tag", e.Flags.String("tag"), "max_age", e.Flags.String("max-age"))
 	recs, err := collect(ctx, lister, set, e, time.Now)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/handoff"
@@ -36,7 +37,28 @@ func storeRun(scheme string, open StoreOpener, fn func(context.Context, core.Sto
 		if err != nil {
 			return Result{}, err
 		}
+		defer CloseStore(st, e)
 		return fn(ctx, st, ref, e)
+	}
+}
+
+// closeTimeout bounds the end of a store session at exit.
+const closeTimeout = 10 * time.Second
+
+// CloseStore ends the session of a store that holds one (vault, logged in
+// with AppRole, Kubernetes or JWT, revokes the token it got). It has its own
+// deadline: the step's context may already be cancelled by a signal, and
+// revoking is still worth a try. A failure is logged, not returned: the
+// step's work is done, and the token expires at its TTL.
+func CloseStore(st any, e *Env) {
+	c, ok := st.(interface{ Close(context.Context) error })
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := c.Close(ctx); err != nil {
+		e.Log.Warn("store session not ended", "error", err.Error())
 	}
 }
 
@@ -83,6 +105,7 @@ writes to the private pipe its parent gives it.`,
 			if err != nil {
 				return Result{}, err
 			}
+			defer CloseStore(st, e)
 			v, err := st.Get(ctx, ref, stage)
 			if errors.Is(err, core.ErrNotFound) {
 				return Result{}, handoff.ServeMissing(name)

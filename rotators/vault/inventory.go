@@ -32,16 +32,22 @@ type lister interface {
 type Inventory struct {
 	list  lister
 	mount func(mount string) kv
+	sess  *session
 }
 
-// OpenInventory connects like Open: VAULT_ADDR, VAULT_TOKEN and friends.
+// OpenInventory connects like Open: VAULT_ADDR, VAULT_TOKEN or a login
+// method, and friends.
 func OpenInventory(context.Context) (inventory.Lister, error) {
-	c, _, err := newClient()
+	sess, _, err := newSession()
 	if err != nil {
 		return nil, err
 	}
-	return &Inventory{list: c.Logical(), mount: func(m string) kv { return c.KVv2(m) }}, nil
+	return &Inventory{list: loggedInLister{sess, sess.c.Logical()}, sess: sess,
+		mount: func(m string) kv { return loggedIn{sess, sess.c.KVv2(m)} }}, nil
 }
+
+// Close revokes the token the inventory logged in for, if it did.
+func (inv *Inventory) Close(ctx context.Context) error { return inv.sess.Close(ctx) }
 
 // List implements inventory.Lister for vault://<mount>/<folder>/.
 func (inv *Inventory) List(ctx context.Context, s inventory.Scope, fn func(inventory.Facts) error) error {

@@ -52,21 +52,28 @@ type kv interface {
 type Store struct {
 	addr  string
 	mount func(mount string) kv
+	sess  *session
 }
 
 // Open builds a store from Vault's own environment variables: VAULT_ADDR,
 // VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT/VAULT_CAPATH (a private CA),
-// VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES. It does not contact Vault.
+// VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES; without VAULT_TOKEN, the login
+// method of VAULT_AUTH_METHOD (auth.go). It does not contact Vault: the
+// login happens on the first read or write.
 func Open(context.Context) (core.Store, error) {
-	c, addr, err := newClient()
+	sess, addr, err := newSession()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{addr: addr, mount: func(m string) kv { return c.KVv2(m) }}, nil
+	return &Store{addr: addr, sess: sess, mount: func(m string) kv { return loggedIn{sess, sess.c.KVv2(m)} }}, nil
 }
 
-// newClient reads Vault's environment variables; it does not contact Vault.
-func newClient() (*api.Client, string, error) {
+// Close revokes the token the store logged in for, if it did; the step
+// driver calls it when the binary is done.
+func (s *Store) Close(ctx context.Context) error { return s.sess.Close(ctx) }
+
+// newSession reads Vault's environment variables; it does not contact Vault.
+func newSession() (*session, string, error) {
 	if os.Getenv("VAULT_ADDR") == "" {
 		return nil, "", fmt.Errorf("%w: VAULT_ADDR is not set", core.ErrUsage)
 	}
@@ -78,10 +85,15 @@ func newClient() (*api.Client, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: vault client: %v", core.ErrUsage, err)
 	}
-	if c.Token() == "" {
+	method, err := loginMethod(os.Getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	if method == nil && c.Token() == "" {
 		return nil, "", fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
 	}
-	return c, cfg.Address, nil
+	m, mount := methodMount(os.Getenv)
+	return &session{c: c, method: method, name: m + " at auth/" + mount}, cfg.Address, nil
 }
 
 type paths struct {
@@ -120,13 +132,19 @@ func (s *Store) Describe(ref core.Ref) string {
 	if err != nil {
 		return ref.String()
 	}
-	return fmt.Sprintf("vault %s kv-v2 %s/data/%s (PENDING at %s/data/%s)", s.addr, p.mount, p.main, p.mount, p.pending)
+	return fmt.Sprintf("vault %s kv-v2 %s/data/%s (PENDING at %s/data/%s%s)", s.addr, p.mount, p.main, p.mount, p.pending, s.sess.describe())
 }
 
 // classify maps Vault errors onto the core error classes.
 func classify(err error) error {
 	if err == nil {
 		return nil
+	}
+	// Already classified (a failed login inside a KV call): keep its class.
+	for _, class := range []error{core.ErrUsage, core.ErrDenied, core.ErrUnavailable, core.ErrNotFound, core.ErrConflict} {
+		if errors.Is(err, class) {
+			return err
+		}
 	}
 	var re *api.ResponseError
 	var ne net.Error

@@ -54,10 +54,22 @@ type Runner struct {
 	BinDir string
 	Env    []string // KEY=VALUE pairs added to a minimal environment
 
-	mu      sync.Mutex
-	runs    []Run
-	secrets map[string]bool
-	workDir string
+	mu       sync.Mutex
+	runs     []Run
+	secrets  map[string]bool
+	patterns []*regexp.Regexp
+	workDir  string
+}
+
+// Pattern registers regular expressions that no output may match: the shape
+// of credentials the test never sees, such as a client token a binary got
+// by logging in. A bad expression panics: it is the test's own constant.
+func (r *Runner) Pattern(exprs ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range exprs {
+		r.patterns = append(r.patterns, regexp.MustCompile(e))
+	}
 }
 
 // Secret registers values that must never appear in any output.
@@ -173,6 +185,11 @@ func (r *Runner) CheckLeaks(t testing.TB) {
 				if strings.Contains(text, form) {
 					t.Errorf("leak: a secret value (%d bytes) appears in the output of %s", len(s), strings.Join(run.Args, " "))
 				}
+			}
+		}
+		for _, p := range r.patterns {
+			if m := p.FindString(text); m != "" {
+				t.Errorf("leak: something shaped like a credential (%d bytes, pattern %s) appears in the output of %s", len(m), p, strings.Join(run.Args, " "))
 			}
 		}
 	}

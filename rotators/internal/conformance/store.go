@@ -30,12 +30,16 @@ type StoreHarness struct {
 	// Secrets are credentials of the test (tokens, admin passwords) that
 	// must never appear in any output either.
 	Secrets []string
+	// Patterns are regular expressions of credentials the test cannot know
+	// (the client token a binary got by logging in) that no output may match.
+	Patterns []string
 }
 
 // NewRunner returns a runner for one test, leak-checked when it ends.
 func (h StoreHarness) NewRunner(t testing.TB, extraEnv ...string) *Runner {
 	r := &Runner{BinDir: h.BinDir, Env: append(append([]string{}, h.Env...), extraEnv...)}
 	r.Secret(h.Secrets...)
+	r.Pattern(h.Patterns...)
 	t.Cleanup(func() { r.CheckLeaks(t) })
 	return r
 }

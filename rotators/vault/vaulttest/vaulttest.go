@@ -56,6 +56,15 @@ func Harness(t testing.TB, addr, token, binDir string) conformance.StoreHarness 
 // with its "apps/" prefix replaced by prefix, so the tests prove the
 // documented policy is enough.
 func PolicyToken(t testing.TB, c *api.Client, prefix string) string {
+	sec, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{Policy(t, c, prefix)}, NoDefaultPolicy: true, TTL: "2h"})
+	if err != nil {
+		t.Fatalf("create token: %v", err)
+	}
+	return sec.Auth.ClientToken
+}
+
+// policyText is docs/vault-rotation-policy.hcl with "apps/" replaced by prefix.
+func policyText(t testing.TB, prefix string) string {
 	root, err := testsrv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -64,15 +73,7 @@ func PolicyToken(t testing.TB, c *api.Client, prefix string) string {
 	if err != nil {
 		t.Fatalf("read the documented policy: %v", err)
 	}
-	name := "rotation-" + conformance.RandomID("")
-	if err := c.Sys().PutPolicy(name, strings.ReplaceAll(string(b), "apps/", prefix)); err != nil {
-		t.Fatalf("write policy: %v", err)
-	}
-	sec, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, NoDefaultPolicy: true, TTL: "2h"})
-	if err != nil {
-		t.Fatalf("create token: %v", err)
-	}
-	return sec.Auth.ClientToken
+	return strings.ReplaceAll(string(b), "apps/", prefix)
 }
 
 // Client returns a Vault API client.
@@ -103,11 +104,25 @@ func Put(t testing.TB, c *api.Client, path string, v core.Value) core.Ref {
 // folder secret/inv-<random>/, listed with a token holding only the
 // documented policy for that folder.
 func InventoryHarness(t testing.TB, addr, token, binDir string, count int) conformance.InventoryHarness {
+	return InventoryLoginHarness(t, addr, token, binDir, count, nil)
+}
+
+// InventoryLoginHarness is InventoryHarness with the binaries logging in by
+// the method login sets up for the folder's prefix (AppRole, JWT), without
+// VAULT_TOKEN; login nil: a token with the documented policy.
+func InventoryLoginHarness(t testing.TB, addr, token, binDir string, count int, login func(testing.TB, *api.Client, string) Login) conformance.InventoryHarness {
 	folder := conformance.RandomID("inv-")
 	h := Harness(t, addr, token, binDir)
 	c := Client(t, addr, token)
-	h.Env = []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + PolicyToken(t, c, folder+"/")}
-	h.Secrets = append(h.Secrets, strings.TrimPrefix(h.Env[1], "VAULT_TOKEN="))
+	if login == nil {
+		h.Env = []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + PolicyToken(t, c, folder+"/")}
+		h.Secrets = append(h.Secrets, strings.TrimPrefix(h.Env[1], "VAULT_TOKEN="))
+	} else {
+		l := login(t, c, folder+"/")
+		h.Env = append([]string{"VAULT_ADDR=" + addr}, l.Env...)
+		h.Secrets = append(h.Secrets, l.Secrets...)
+		h.Patterns = append(h.Patterns, TokenPattern)
+	}
 	return conformance.InventoryHarness{
 		StoreHarness: h,
 		Prefix:       "vault://secret/" + folder + "/",
