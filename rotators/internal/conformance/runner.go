@@ -26,7 +26,7 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 
-// BuildBinaries compiles every command of the module into dir.
+// BuildBinaries builds the image's binaries into dir (testsrv.BuildBinaries).
 func BuildBinaries(moduleRoot, dir string) error { return testsrv.BuildBinaries(moduleRoot, dir) }
 
 // Run is one finished binary run.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 type Needs struct {
 	Bao      bool // an OpenBao dev server
 	Postgres bool // a PostgreSQL cluster
-	Binaries bool // every cmd/ binary built into Env.BinDir
+	Binaries bool // the image's binaries built into Env.BinDir (BuildBinaries)
 	Moto     bool // a moto server (AWS) with authentication on
 	MariaDB  bool // a MariaDB server
 	// MariaDBTLS: the MariaDB server also speaks TLS (StartMariaDBTLS), for
@@ -142,13 +143,58 @@ func (e *Env) servers(needs Needs) []struct {
 	}
 }
 
-// BuildBinaries compiles every command of the module into dir.
+// BuildBinaries builds into dir what the image ships, as docker/build.sh
+// lays it out: the dispatcher cmd/rotation-pack and the family binaries
+// cmd/rotation-pack-<family>, with every command a symbolic link to its
+// family's binary, so that the suites run the binaries users run. The
+// commands are those the dispatcher lists (rotation-pack --help).
 func BuildBinaries(moduleRoot, dir string) error {
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/...")
+	ents, err := os.ReadDir(filepath.Join(moduleRoot, "cmd"))
+	if err != nil {
+		return err
+	}
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	for _, e := range ents {
+		if n := e.Name(); n == "rotation-pack" || strings.HasPrefix(n, "rotation-pack-") {
+			args = append(args, "./cmd/"+n)
+		}
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = moduleRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return linkCommands(dir)
+}
+
+// linkCommands links each command that rotation-pack --help lists in dir
+// to the family binary that runs it.
+func linkCommands(dir string) error {
+	n := 0
+	fams, err := filepath.Glob(filepath.Join(dir, "rotation-pack-*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range fams {
+		out, err := exec.Command(f, "--help").Output()
+		if err != nil {
+			return fmt.Errorf("%s --help: %w", filepath.Base(f), err)
+		}
+		_, list, _ := strings.Cut(string(out), "\nCommands:\n")
+		for _, l := range strings.Split(list, "\n") {
+			name, _, _ := strings.Cut(strings.TrimSpace(l), " ")
+			if name == "" {
+				continue
+			}
+			if err := os.Symlink(filepath.Base(f), filepath.Join(dir, name)); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no commands listed by the family binaries in %s", dir)
 	}
 	return nil
 }
