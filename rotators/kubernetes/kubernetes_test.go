@@ -19,8 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )

@@ -8,8 +8,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 

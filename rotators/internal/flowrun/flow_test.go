@@ -26,7 +26,7 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Redis: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Redis: true, Kube: true, Binaries: true}, &env))
 }
 
 func needServers(t *testing.T) {
