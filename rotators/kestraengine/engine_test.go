@@ -18,6 +18,7 @@ import (
 // engine is one JVM running Kestra's executor and worker in process; run
 // sends it one execution request at a time.
 type engine struct {
+	runner string // Process or Docker, for the table rows
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	in     io.WriteCloser
@@ -33,6 +34,7 @@ type execution struct {
 	Logs     []logLine `json:"logs"`
 	Error    string    `json:"error"`
 	Took     time.Duration
+	Runner   string // the task runner it ran under: Process or Docker
 }
 
 type taskRun struct {
@@ -64,7 +66,7 @@ func (e *execution) task(id string) *taskRun {
 // tasks in its state.
 func (e *execution) check(t *testing.T, row, state string, tasks map[string]string) {
 	t.Helper()
-	t.Logf("%s | Kestra 1.3.19 | Process | %s | %s", row, e.State, e.Took.Round(10*time.Millisecond))
+	t.Logf("%s | Kestra 1.3.19 | %s | %s | %s", row, e.Runner, e.State, e.Took.Round(10*time.Millisecond))
 	if e.State != state {
 		t.Fatalf("got state %s, want %s\n%s", e.State, state, e)
 	}
@@ -100,11 +102,14 @@ func (e *execution) String() string {
 	return b.String()
 }
 
-// startEngine builds kestra-check if needed and starts its Engine with the
-// Process task runner. secrets become SECRET_<NAME> (base64) and settings
+// startEngine builds kestra-check if needed and starts its Engine. With
+// config "" every task runs under Kestra's Process task runner (the flows'
+// Docker runner replaced); else the flows run as written, under the Docker
+// task runner, with config (a Kestra configuration file) added to the
+// engine's own. secrets become SECRET_<NAME> (base64) and settings
 // ENV_<NAME>, as on a Kestra OSS server; the pack's binaries are first on
 // the PATH the Process runner's commands inherit.
-func startEngine(root, binDir, version string, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+func startEngine(root, binDir, version, config string, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
 	out, err := exec.Command("bash", filepath.Join(root, "kestra-check", "run.sh"), "--java", version).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kestra-check/run.sh --java %s: %w", version, err)
@@ -113,7 +118,12 @@ func startEngine(root, binDir, version string, secrets, settings map[string]stri
 	if len(lines) != 2 {
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
-	cmd := exec.Command(lines[0], "-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process")
+	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
+	if config != "" {
+		// Micronaut reads its configuration files, then this one over them
+		args, runner = append([]string{"-Dmicronaut.config.files=" + config}, args[:len(args)-1]...), "Docker"
+	}
+	cmd := exec.Command(lines[0], args...)
 	cmd.Dir = root
 	env := []string{"PATH=" + binDir + ":" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
 	for k, v := range secrets {
@@ -128,7 +138,7 @@ func startEngine(root, binDir, version string, secrets, settings map[string]stri
 		return nil, err
 	}
 	cmd.Stderr = stderr
-	e := &engine{cmd: cmd, stderr: stderr}
+	e := &engine{cmd: cmd, stderr: stderr, runner: runner}
 	if e.in, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -181,7 +191,7 @@ func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string
 	if err := e.next(&x); err != nil {
 		t.Fatalf("engine: %v (stderr in %s)", err, e.stderr.Name())
 	}
-	x.Took = time.Since(start)
+	x.Took, x.Runner = time.Since(start), e.runner
 	if x.Error != "" {
 		t.Fatalf("engine: %s", x.Error)
 	}

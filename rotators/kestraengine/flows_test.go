@@ -40,6 +40,12 @@ func TestMain(m *testing.M) {
 	if eng != nil {
 		eng.stop()
 	}
+	if dockerEng != nil {
+		dockerEng.stop()
+	}
+	if podmanSvc != nil {
+		podmanSvc.stop()
+	}
 	os.Exit(code)
 }
 
@@ -56,7 +62,7 @@ func kestra(t *testing.T) *engine {
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
 		azSecret = conformance.RandomID("sp-secret-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
-		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19",
+		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19", "",
 			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it
@@ -174,71 +180,78 @@ func scan(t *testing.T, x *execution, values []string) {
 // engine and judges each execution from Vault and PostgreSQL.
 func TestPostgresVault(t *testing.T) {
 	k := kestra(t)
-	tests := []struct {
-		name       string
-		dryRun     bool
-		wrongAdmin bool
-		wantState  string
-		wantTasks  map[string]string // task id -> state
-		wantNew    bool              // a new CURRENT, the old password refused
-		closedPort bool              // both credentials name a closed port: exit 3
-		wantTries  int               // deploy attempts inside the task (retry_exit3)
-	}{
-		{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
-			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true, false, 1},
-		{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false, false, 1},
-		// exit 2 (admin refused) fails deploy at once: no second try
-		{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false, false, 1},
-		// exit 3 (unreachable) is tried 3 times, then errors: runs (its
-		// postgres-deploy --stage current cannot reach the server either)
-		{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
+	for _, tt := range pgVaultCases {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, k) })
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			port := env.PG.Port
-			if tt.closedPort {
-				port = closedPort(t)
-			}
-			f := newPGFixtureAt(t, tt.wrongAdmin, port)
-			_, before := f.current(t)
-			x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
-				"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
-				"dry_run": strconv.FormatBool(tt.dryRun)})
-			x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
-			if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
-				t.Errorf("rollback ran in a successful execution")
-			}
-			if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
-				t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
-			}
-			retries := 0
-			for _, l := range x.Logs {
-				if l.TaskID == "deploy" && strings.Contains(l.Message, "postgres-deploy exited 3") {
-					retries++
-				}
-			}
-			if retries != tt.wantTries-1 {
-				t.Errorf("deploy was tried again %d times, want %d\n%s", retries, tt.wantTries-1, x)
-			}
-			cur, after := f.current(t)
-			switch {
-			case tt.wantNew:
-				if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
-					t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
-						after, before, f.logsIn(cur), f.logsIn(f.initial))
-				}
-			case tt.closedPort:
-				if after != before || cur != f.initial {
-					t.Errorf("got version %d (was %d); want Vault unchanged", after, before)
-				}
-			default:
-				if after != before || cur != f.initial || !f.logsIn(f.initial) {
-					t.Errorf("got version %d (was %d), initial logs in %v; want Vault and PostgreSQL unchanged", after, before, f.logsIn(f.initial))
-				}
-			}
-			scan(t, x, append(f.seen, cur))
-		})
+}
+
+// pgVaultCase is one execution of flows/postgres-password-vault.yaml.
+type pgVaultCase struct {
+	name       string
+	dryRun     bool
+	wrongAdmin bool
+	wantState  string
+	wantTasks  map[string]string // task id -> state
+	wantNew    bool              // a new CURRENT, the old password refused
+	closedPort bool              // both credentials name a closed port: exit 3
+	wantTries  int               // deploy attempts inside the task (retry_exit3)
+}
+
+var pgVaultCases = []pgVaultCase{
+	{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
+		"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true, false, 1},
+	{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false, false, 1},
+	// exit 2 (admin refused) fails deploy at once: no second try
+	{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false, false, 1},
+	// exit 3 (unreachable) is tried 3 times, then errors: runs (its
+	// postgres-deploy --stage current cannot reach the server either)
+	{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
+}
+
+// run runs the case in engine k and judges it from Vault and PostgreSQL.
+func (tt pgVaultCase) run(t *testing.T, k *engine) {
+	port := env.PG.Port
+	if tt.closedPort {
+		port = closedPort(t)
 	}
+	f := newPGFixtureAt(t, tt.wrongAdmin, port)
+	_, before := f.current(t)
+	x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
+		"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
+		"dry_run": strconv.FormatBool(tt.dryRun)})
+	x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
+	if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
+		t.Errorf("rollback ran in a successful execution")
+	}
+	if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
+		t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
+	}
+	retries := 0
+	for _, l := range x.Logs {
+		if l.TaskID == "deploy" && strings.Contains(l.Message, "postgres-deploy exited 3") {
+			retries++
+		}
+	}
+	if retries != tt.wantTries-1 {
+		t.Errorf("deploy was tried again %d times, want %d\n%s", retries, tt.wantTries-1, x)
+	}
+	cur, after := f.current(t)
+	switch {
+	case tt.wantNew:
+		if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
+			t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
+				after, before, f.logsIn(cur), f.logsIn(f.initial))
+		}
+	case tt.closedPort:
+		if after != before || cur != f.initial {
+			t.Errorf("got version %d (was %d); want Vault unchanged", after, before)
+		}
+	default:
+		if after != before || cur != f.initial || !f.logsIn(f.initial) {
+			t.Errorf("got version %d (was %d), initial logs in %v; want Vault and PostgreSQL unchanged", after, before, f.logsIn(f.initial))
+		}
+	}
+	scan(t, x, append(f.seen, cur))
 }
 
 // TestSubflow runs flows/rotate-orders-db-password.yaml, which calls
@@ -276,12 +289,18 @@ func TestSubflow(t *testing.T) {
 // TestComplianceReport runs flows/rotation-compliance-report.yaml over one
 // Vault folder holding one secret: the report is kept as output files.
 func TestComplianceReport(t *testing.T) {
-	k := kestra(t)
+	complianceReport(t, kestra(t))
+}
+
+// complianceReport runs the compliance report in engine k and checks its
+// outputs.
+func complianceReport(t *testing.T, k *engine) {
+	t.Helper()
 	f := newPGFixture(t, false)
 	folder := "vault://secret/" + strings.TrimSuffix(f.path, "postgres")
 	x := k.run(t, "flows/rotation-compliance-report.yaml", nil,
 		map[string]string{"vault": "list", "vault_prefix": folder, "max_age": "3650d"})
-	t.Logf("rotation-compliance-report (vault) | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	t.Logf("rotation-compliance-report (vault) | Kestra 1.3.19 | %s | %s | %s", x.Runner, x.State, x.Took.Round(10_000_000))
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}
