@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ var (
 	dockerEng  *engine
 	dockerErr  error
 	podmanSvc  *podmanService
+	dockerImg  testimage.Image
+	flowRef    string // the flows' containerImage, tagged onto dockerImg
 )
 
 // podmanService is `podman system service` on a unix socket in dir.
@@ -55,11 +58,13 @@ func startDocker(t *testing.T, _ *engine) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	dockerImg = im
 	t.Logf("image %s (built now: %v) in %s", im.Ref, im.Built, time.Since(start).Round(100*time.Millisecond))
 	ref, err := flowImage(filepath.Join(env.Root, "flows", "postgres-password-vault.yaml"))
 	if err != nil {
 		return nil, err
 	}
+	flowRef = ref
 	// the flows name the released image; the tag makes the one just built
 	// answer for it (the runner never pulls)
 	if out, err := im.Cmd(context.Background(), "tag", im.Ref, ref).CombinedOutput(); err != nil {
@@ -157,14 +162,51 @@ func (s *podmanService) stop() {
 // TestDockerRunner runs flows/postgres-password-vault.yaml (a rotation,
 // and a wrong admin secret through errors:) and the compliance report
 // under Kestra's Docker task runner, judged and leak-scanned as under the
-// Process runner.
+// Process runner; podman's events prove each task ran in a container of
+// the flow's image, removed afterwards.
 func TestDockerRunner(t *testing.T) {
 	k := kestraDocker(t)
 	for _, tt := range pgVaultCases[:3] {
 		if tt.dryRun {
 			continue
 		}
-		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) { tt.run(t, k) })
+		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) { inContainers(t, tt.run(t, k)) })
 	}
-	t.Run("rotation-compliance-report", func(t *testing.T) { complianceReport(t, k) })
+	t.Run("rotation-compliance-report", func(t *testing.T) { inContainers(t, complianceReport(t, k)) })
+}
+
+// inContainers fails t unless every task run of x that ran commands
+// (SUCCESS or FAILED) had exactly one container of the flows' image,
+// created and removed, as podman's event log tells: Kestra's Docker runner
+// labels each container with the execution and task ids.
+func inContainers(t *testing.T, x *execution) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := dockerImg.Cmd(ctx, "events", "--stream=false", "--since", "30m", "--filter", "type=container",
+		"--filter", "label=kestra.io/execution-id="+x.ID, "--format", "{{.Status}} {{.Image}} {{index .Attributes \"kestra.io/task-id\"}}").Output()
+	if err != nil {
+		t.Fatalf("podman events: %v", err)
+	}
+	got := map[string]int{} // "<status> <task>" -> count, for the flows' image
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[1] == flowRef {
+			got[f[0]+" "+f[2]]++
+		}
+	}
+	n := 0
+	for _, tr := range x.TaskRuns {
+		if tr.State != "SUCCESS" && tr.State != "FAILED" {
+			continue
+		}
+		n++
+		for _, ev := range []string{"create", "start", "remove"} {
+			if c := got[ev+" "+tr.TaskID]; c != 1 {
+				t.Errorf("task %s: got %d %q events of a %s container, want 1", tr.TaskID, c, ev, flowRef)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no task ran\n%s", x)
+	}
 }

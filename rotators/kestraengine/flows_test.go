@@ -208,8 +208,9 @@ var pgVaultCases = []pgVaultCase{
 	{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
 }
 
-// run runs the case in engine k and judges it from Vault and PostgreSQL.
-func (tt pgVaultCase) run(t *testing.T, k *engine) {
+// run runs the case in engine k, judges it from Vault and PostgreSQL and
+// returns the execution.
+func (tt pgVaultCase) run(t *testing.T, k *engine) *execution {
 	port := env.PG.Port
 	if tt.closedPort {
 		port = closedPort(t)
@@ -252,6 +253,7 @@ func (tt pgVaultCase) run(t *testing.T, k *engine) {
 		}
 	}
 	scan(t, x, append(f.seen, cur))
+	return x
 }
 
 // TestSubflow runs flows/rotate-orders-db-password.yaml, which calls
@@ -292,9 +294,9 @@ func TestComplianceReport(t *testing.T) {
 	complianceReport(t, kestra(t))
 }
 
-// complianceReport runs the compliance report in engine k and checks its
-// outputs.
-func complianceReport(t *testing.T, k *engine) {
+// complianceReport runs the compliance report in engine k, checks its
+// outputs and returns the execution.
+func complianceReport(t *testing.T, k *engine) *execution {
 	t.Helper()
 	f := newPGFixture(t, false)
 	folder := "vault://secret/" + strings.TrimSuffix(f.path, "postgres")
@@ -321,6 +323,7 @@ func complianceReport(t *testing.T, k *engine) {
 		}
 	}
 	scan(t, x, f.seen)
+	return x
 }
 
 // closedPort returns a local TCP port nothing listens on.
