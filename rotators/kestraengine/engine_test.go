@@ -177,9 +177,22 @@ func (e *engine) next(v any) error {
 // the flows it calls (with), and returns the finished execution.
 func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string]string) *execution {
 	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "inputs": inputs})
+}
+
+// call calls the webhook of flow whose key is key with a JSON body, the
+// way Kestra's webhook controller hands a call to the trigger (kestra-check's
+// Webhooks), and returns the execution it started, once finished.
+func (e *engine) call(t *testing.T, flow string, with []string, key, body string) *execution {
+	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "webhook": map[string]string{"key": key, "body": body}})
+}
+
+func (e *engine) send(t *testing.T, r map[string]any) *execution {
+	t.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	req, err := json.Marshal(map[string]any{"flow": flow, "with": with, "inputs": inputs})
+	req, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ var (
 	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
 	awsSecret  string
 	azSecret   string // the engine's AZURE_CLIENT_SECRET
+	webhookKey string // the engine's ROTATION_WEBHOOK_KEY
 )
 
 func TestMain(m *testing.M) {
@@ -61,13 +62,14 @@ func kestra(t *testing.T) *engine {
 		prefix = "kengine-" + conformance.RandomID("") + "/"
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
 		azSecret = conformance.RandomID("sp-secret-")
+		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
 		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19", "",
 			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it
 				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
-				"AZURE_CLIENT_SECRET": azSecret},
+				"AZURE_CLIENT_SECRET": azSecret, "ROTATION_WEBHOOK_KEY": webhookKey},
 			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto

@@ -28,7 +28,8 @@ import java.util.Map;
  * reads one JSON request a line on stdin, {@code {"flow": FILE, "with": [FILE...], "inputs": {...}}},
  * runs the execution to its end and prints one line {@code @@engine {JSON}} with its id, state,
  * task runs (id, state, attempts, outputs, a Subflow's child execution) and every log line Kestra
- * stored for it. Files named in
+ * stored for it. With {@code "webhook": {"key": K, "body": JSON}} instead of inputs, the execution
+ * comes from the flow's webhook trigger, as a call of its URL makes it ({@link Webhooks}). Files named in
  * {@code with} (the flows a Subflow task calls) are saved in the flow repository first; each file
  * is saved once per JVM.
  *
@@ -75,7 +76,10 @@ public final class Engine {
                     }
                     FlowWithSource flow = saved.get(file);
                     Map<String, Object> inputs = req.get("inputs") == null ? Map.of() : (Map<String, Object>) req.get("inputs");
-                    Execution e = utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
+                    Map<String, Object> hook = (Map<String, Object>) req.get("webhook");
+                    Execution e = hook != null
+                        ? Webhooks.call(ctx, tenant, flow, (String) hook.get("key"), (String) hook.get("body"))
+                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
                     res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
                     res.put("error", ex.toString());

@@ -1,0 +1,66 @@
+package kestraengine
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
+)
+
+// TestWebhook calls flows/postgres-password-vault-webhook.yaml's webhook
+// with its key (the engine's ROTATION_WEBHOOK_KEY secret) the way Kestra's
+// webhook controller hands a call to the trigger: the trigger's own code
+// makes the execution, so trigger.body is Kestra's. A body naming a secret
+// rotates it through the Subflow; a crafted body is refused by the
+// rotation flow's validator, no rotation execution, no command run.
+func TestWebhook(t *testing.T) {
+	k := kestra(t)
+	f := newPGFixture(t, false)
+	// the webhook passes only the secret: the rotation reads its
+	// admin_secret default, which the documented policy lets the token read
+	admin, err := f.vc.KVv2("secret").Get(t.Context(), "rotation-admin/"+f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := core.ValueFromMap(admin.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vaulttest.Put(t, f.vc, "rotation-admin/orders/postgres", v)
+	_, before := f.current(t)
+	flows := []string{"flows/postgres-password-vault.yaml"}
+
+	x := k.call(t, "flows/postgres-password-vault-webhook.yaml", flows, webhookKey, body(t, f.secretRef))
+	t.Logf("postgres-password-vault-webhook -> postgres-password-vault | Kestra 1.3.19 | %s | %s | %s", x.Runner, x.State, x.Took.Round(10_000_000))
+	if tr := x.task("rotate"); x.State != "SUCCESS" || tr == nil || tr.Child == nil || tr.Child.State != "SUCCESS" {
+		t.Fatalf("got %s, want SUCCESS with a successful rotation execution\n%s", x.State, x)
+	}
+	cur, after := f.current(t)
+	if after != before+1 || !f.logsIn(cur) || f.logsIn(f.initial) {
+		t.Errorf("got version %d (was %d); want the body's secret rotated: a new CURRENT that logs in, the old refused", after, before)
+	}
+	scan(t, x, append(f.seen, cur, webhookKey))
+
+	pwned := filepath.Join(t.TempDir(), "pwned")
+	x = k.call(t, "flows/postgres-password-vault-webhook.yaml", flows, webhookKey,
+		body(t, `vault://secret/x"; touch `+pwned+`; echo "`))
+	if tr := x.task("rotate"); x.State != "FAILED" || tr == nil || tr.Child != nil || !x.logged("rotate", "must match the pattern") {
+		t.Errorf("crafted body: got %s, want FAILED with no rotation execution and the input refused by its pattern\n%s", x.State, x)
+	}
+	if _, err := os.Stat(pwned); err == nil {
+		t.Error("a crafted body ran a command")
+	}
+}
+
+// body is the JSON request body {"secret": ref}.
+func body(t *testing.T, ref string) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]string{"secret": ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
