@@ -28,11 +28,12 @@ type engine struct {
 
 // execution is what the engine prints for one execution.
 type execution struct {
-	ID       string    `json:"id"`
-	State    string    `json:"state"`
-	TaskRuns []taskRun `json:"taskRuns"`
-	Logs     []logLine `json:"logs"`
-	Error    string    `json:"error"`
+	ID       string         `json:"id"`
+	State    string         `json:"state"`
+	Inputs   map[string]any `json:"inputs"`
+	TaskRuns []taskRun      `json:"taskRuns"`
+	Logs     []logLine      `json:"logs"`
+	Error    string         `json:"error"`
 	Took     time.Duration
 	Runner   string // the task runner it ran under: Process or Docker
 }
@@ -178,6 +179,14 @@ func (e *engine) next(v any) error {
 func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string]string) *execution {
 	t.Helper()
 	return e.send(t, map[string]any{"flow": flow, "with": with, "inputs": inputs})
+}
+
+// fire starts flow's realtime trigger triggerID with output, the trigger's
+// output for one message (kestra-check's Realtime), and returns the
+// execution once finished.
+func (e *engine) fire(t *testing.T, flow string, with []string, triggerID string, output map[string]any) *execution {
+	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "realtime": map[string]any{"trigger": triggerID, "output": output}})
 }
 
 // call calls the webhook of flow whose key is key with a JSON body, the

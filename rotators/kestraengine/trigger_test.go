@@ -64,3 +64,23 @@ func body(t *testing.T, ref string) string {
 	}
 	return string(b)
 }
+
+// TestSQSTrigger starts flows/aws-iam-access-key-awssm-sqs.yaml from one
+// message of its SQS realtime trigger: Kestra's own
+// TriggerService.generateRealtimeExecution makes the execution from the
+// output plugin-aws's RealtimeTrigger gives for a message (its Consume
+// stream: data is the message body, a string, which the flow reads with
+// jq), as the worker does. The message is what an EventBridge input
+// transformer delivers; the IAM rotation it names runs through the
+// Subflow, judged against moto.
+func TestSQSTrigger(t *testing.T) {
+	k := kestra(t)
+	iamRotation(t, "aws-iam-access-key-awssm-sqs", func(ref string) *execution {
+		x := k.fire(t, "flows/aws-iam-access-key-awssm-sqs.yaml", []string{"flows/aws-iam-access-key-awssm.yaml"},
+			"eventbridge_queue", map[string]any{"data": body(t, ref)})
+		if c := x.task("rotate"); c == nil || c.Child == nil || c.Child.Inputs["secret"] != ref {
+			t.Errorf("the rotation did not get the message's secret %s\n%s", ref, x)
+		}
+		return x
+	})
+}

@@ -29,7 +29,9 @@ import java.util.Map;
  * runs the execution to its end and prints one line {@code @@engine {JSON}} with its id, state,
  * task runs (id, state, attempts, outputs, a Subflow's child execution) and every log line Kestra
  * stored for it. With {@code "webhook": {"key": K, "body": JSON}} instead of inputs, the execution
- * comes from the flow's webhook trigger, as a call of its URL makes it ({@link Webhooks}). Files named in
+ * comes from the flow's webhook trigger, as a call of its URL makes it ({@link Webhooks}); with
+ * {@code "realtime": {"trigger": ID, "output": {...}}}, from one message of a realtime trigger
+ * ({@link Realtime}). Files named in
  * {@code with} (the flows a Subflow task calls) are saved in the flow repository first; each file
  * is saved once per JVM.
  *
@@ -77,8 +79,11 @@ public final class Engine {
                     FlowWithSource flow = saved.get(file);
                     Map<String, Object> inputs = req.get("inputs") == null ? Map.of() : (Map<String, Object>) req.get("inputs");
                     Map<String, Object> hook = (Map<String, Object>) req.get("webhook");
+                    Map<String, Object> rt = (Map<String, Object>) req.get("realtime");
                     Execution e = hook != null
                         ? Webhooks.call(ctx, tenant, flow, (String) hook.get("key"), (String) hook.get("body"))
+                        : rt != null
+                        ? Realtime.fire(ctx, tenant, flow, (String) rt.get("trigger"), (Map<String, Object>) rt.get("output"))
                         : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
                     res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
@@ -99,6 +104,7 @@ public final class Engine {
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("id", e.getId());
         res.put("state", e.getState().getCurrent().toString());
+        res.put("inputs", e.getInputs() == null ? Map.of() : e.getInputs());
         List<Map<String, Object>> trs = new ArrayList<>();
         for (TaskRun tr : e.getTaskRunList()) {
             Map<String, Object> m = new LinkedHashMap<>();
