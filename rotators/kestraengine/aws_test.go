@@ -82,7 +82,7 @@ func iamRotation(t *testing.T, row string, start func(ref string) *execution) *e
 	rotation := x
 	if tr := x.task("rotate"); tr != nil && tr.Child != nil {
 		rotation = tr.Child // an entry point's Subflow
-		t.Logf("%s | Kestra 1.3.19 | %s | %s | %s", row, x.Runner, x.State, x.Took.Round(10*time.Millisecond))
+		x.row(t, row)
 		row += " -> rotation"
 	}
 	rotation.Runner, rotation.Took = x.Runner, x.Took

@@ -67,7 +67,7 @@ func (e *execution) task(id string) *taskRun {
 // tasks in its state.
 func (e *execution) check(t *testing.T, row, state string, tasks map[string]string) {
 	t.Helper()
-	t.Logf("%s | Kestra 1.3.19 | %s | %s | %s", row, e.Runner, e.State, e.Took.Round(10*time.Millisecond))
+	e.row(t, row)
 	if e.State != state {
 		t.Fatalf("got state %s, want %s\n%s", e.State, state, e)
 	}

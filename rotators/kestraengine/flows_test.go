@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	started := time.Now()
 	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
@@ -46,6 +48,12 @@ func TestMain(m *testing.M) {
 	}
 	if podmanSvc != nil {
 		podmanSvc.stop()
+	}
+	if code == 0 && os.Getenv("KESTRAENGINE_TIMINGS") == "docs" && len(timings) > 0 {
+		if err := writeTimings(env.Root, started); err != nil {
+			fmt.Fprintf(os.Stderr, "write timings: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
@@ -267,7 +275,7 @@ func TestSubflow(t *testing.T) {
 	_, before := f.current(t)
 	x := k.run(t, "flows/rotate-orders-db-password.yaml", []string{"flows/rotate-secret.yaml"},
 		map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef})
-	t.Logf("rotate-orders-db-password -> rotate-secret | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	x.row(t, "rotate-orders-db-password -> rotate-secret")
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}
@@ -304,7 +312,7 @@ func complianceReport(t *testing.T, k *engine) *execution {
 	folder := "vault://secret/" + strings.TrimSuffix(f.path, "postgres")
 	x := k.run(t, "flows/rotation-compliance-report.yaml", nil,
 		map[string]string{"vault": "list", "vault_prefix": folder, "max_age": "3650d"})
-	t.Logf("rotation-compliance-report (vault) | Kestra 1.3.19 | %s | %s | %s", x.Runner, x.State, x.Took.Round(10_000_000))
+	x.row(t, "rotation-compliance-report (vault)")
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}

@@ -34,7 +34,7 @@ func TestWebhook(t *testing.T) {
 	flows := []string{"flows/postgres-password-vault.yaml"}
 
 	x := k.call(t, "flows/postgres-password-vault-webhook.yaml", flows, webhookKey, body(t, f.secretRef))
-	t.Logf("postgres-password-vault-webhook -> postgres-password-vault | Kestra 1.3.19 | %s | %s | %s", x.Runner, x.State, x.Took.Round(10_000_000))
+	x.row(t, "postgres-password-vault-webhook -> postgres-password-vault")
 	if tr := x.task("rotate"); x.State != "SUCCESS" || tr == nil || tr.Child == nil || tr.Child.State != "SUCCESS" {
 		t.Fatalf("got %s, want SUCCESS with a successful rotation execution\n%s", x.State, x)
 	}

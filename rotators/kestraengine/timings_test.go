@@ -1,0 +1,71 @@
+package kestraengine
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The flow x engine x runner x result x time table: every judged execution
+// logs its row, and with KESTRAENGINE_TIMINGS=docs a passing run writes the
+// rows into docs/benchmarks.md, between the markers below (make bench
+// keeps that block when it rewrites the page).
+
+const (
+	timingsBegin = "<!-- kestraengine timings: written by rotators/kestraengine (KESTRAENGINE_TIMINGS=docs) -->"
+	timingsEnd   = "<!-- /kestraengine timings -->"
+)
+
+var (
+	timingsMu sync.Mutex
+	timings   []string
+)
+
+// row logs the execution as a row of the table and keeps it for the page.
+func (e *execution) row(t *testing.T, name string) {
+	t.Helper()
+	r := fmt.Sprintf("| %s | Kestra 1.3.19 | %s | %s | %s |", name, e.Runner, e.State, e.Took.Round(10*time.Millisecond))
+	t.Log(r)
+	timingsMu.Lock()
+	timings = append(timings, r)
+	timingsMu.Unlock()
+}
+
+// writeTimings replaces the block between the markers of
+// docs/benchmarks.md (or appends one) with the run's rows; started is when
+// the package's tests began. Re-running it replaces the block again.
+func writeTimings(root string, started time.Time) error {
+	page := filepath.Join(root, "docs", "benchmarks.md")
+	old, err := os.ReadFile(page)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n## Flows in Kestra's engine\n\n", timingsBegin)
+	fmt.Fprintf(&b, "Written by `KESTRAENGINE_TIMINGS=docs go test -count=1 ./rotators/kestraengine` on %s, in %s\n",
+		started.UTC().Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second))
+	fmt.Fprintf(&b, "(%d CPUs), one execution per row, its time from the request to the engine until the execution\n", runtime.NumCPU())
+	b.WriteString("and its logs are complete. Kestra 1.3.19's executor and worker run in one JVM per task runner;\n")
+	b.WriteString("the Process runner runs the pack's binaries on the machine, the Docker runner runs each task\n")
+	b.WriteString("in a container of the pack's image through podman's Docker API ([development.md](development.md#tests)).\n")
+	b.WriteString("FAILED rows are the `errors:` cases, failing as they should. The guide's IAM flow was not run in\n")
+	b.WriteString("the engine: its times are in [One whole rotation](#one-whole-rotation), as a shell script.\n\n")
+	b.WriteString("| flow | engine | runner | result | time |\n|---|---|---|---|---|\n")
+	for _, r := range timings {
+		b.WriteString(r + "\n")
+	}
+	b.WriteString(timingsEnd + "\n")
+	var out []byte
+	if i, j := bytes.Index(old, []byte(timingsBegin)), bytes.Index(old, []byte(timingsEnd)); i >= 0 && j > i {
+		out = append(append(append([]byte{}, old[:i]...), b.String()...), old[j+len(timingsEnd)+1:]...)
+	} else {
+		out = append(append(bytes.TrimRight(old, "\n"), "\n\n"...), b.String()...)
+	}
+	return os.WriteFile(page, out, 0o644)
+}
