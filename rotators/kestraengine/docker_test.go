@@ -88,7 +88,7 @@ func startDocker(t *testing.T, _ *engine) (*engine, error) {
 `), 0o644); err != nil {
 		return nil, err
 	}
-	return startEngine(env.Root, env.BinDir, "1.3.19", config,
+	return startEngine(env.Root, env.BinDir, engineOpts{version: "1.3.19", docker: true, config: config},
 		map[string]string{"VAULT_TOKEN": flowToken},
 		map[string]string{"VAULT_ADDR": env.Bao.Addr}, nil)
 }

@@ -18,12 +18,13 @@ import (
 // engine is one JVM running Kestra's executor and worker in process; run
 // sends it one execution request at a time.
 type engine struct {
-	runner string // Process or Docker, for the table rows
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Scanner
-	stderr *os.File
+	runner  string // Process or Docker, for the table rows
+	version string // Kestra's
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	stderr  *os.File
 }
 
 // execution is what the engine prints for one execution.
@@ -36,6 +37,7 @@ type execution struct {
 	Error    string         `json:"error"`
 	Took     time.Duration
 	Runner   string // the task runner it ran under: Process or Docker
+	Version  string // Kestra's version
 }
 
 type taskRun struct {
@@ -103,14 +105,20 @@ func (e *execution) String() string {
 	return b.String()
 }
 
-// startEngine builds kestra-check if needed and starts its Engine. With
-// config "" every task runs under Kestra's Process task runner (the flows'
-// Docker runner replaced); else the flows run as written, under the Docker
-// task runner, with config (a Kestra configuration file) added to the
-// engine's own. secrets become SECRET_<NAME> (base64) and settings
-// ENV_<NAME>, as on a Kestra OSS server; the pack's binaries are first on
-// the PATH the Process runner's commands inherit.
-func startEngine(root, binDir, version, config string, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+// engineOpts choose the engine: Kestra's version, the task runner, and a
+// Kestra configuration file added to the engine's own ("" for none).
+type engineOpts struct {
+	version string
+	docker  bool // the flows as written (Docker runner); else Kestra's Process runner in its place
+	config  string
+}
+
+// startEngine builds kestra-check if needed and starts its Engine. secrets
+// become SECRET_<NAME> (base64) and settings ENV_<NAME>, as on a Kestra OSS
+// server; the pack's binaries are first on the PATH the Process runner's
+// commands inherit.
+func startEngine(root, binDir string, o engineOpts, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+	version := o.version
 	out, err := exec.Command("bash", filepath.Join(root, "kestra-check", "run.sh"), "--java", version).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kestra-check/run.sh --java %s: %w", version, err)
@@ -120,9 +128,12 @@ func startEngine(root, binDir, version, config string, secrets, settings map[str
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
 	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
-	if config != "" {
+	if o.docker {
+		args, runner = args[:len(args)-1], "Docker"
+	}
+	if o.config != "" {
 		// Micronaut reads its configuration files, then this one over them
-		args, runner = append([]string{"-Dmicronaut.config.files=" + config}, args[:len(args)-1]...), "Docker"
+		args = append([]string{"-Dmicronaut.config.files=" + o.config}, args...)
 	}
 	cmd := exec.Command(lines[0], args...)
 	cmd.Dir = root
@@ -139,7 +150,7 @@ func startEngine(root, binDir, version, config string, secrets, settings map[str
 		return nil, err
 	}
 	cmd.Stderr = stderr
-	e := &engine{cmd: cmd, stderr: stderr, runner: runner}
+	e := &engine{cmd: cmd, stderr: stderr, runner: runner, version: version}
 	if e.in, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -213,7 +224,7 @@ func (e *engine) send(t *testing.T, r map[string]any) *execution {
 	if err := e.next(&x); err != nil {
 		t.Fatalf("engine: %v (stderr in %s)", err, e.stderr.Name())
 	}
-	x.Took, x.Runner = time.Since(start), e.runner
+	x.Took, x.Runner, x.Version = time.Since(start), e.runner, e.version
 	if x.Error != "" {
 		t.Fatalf("engine: %s", x.Error)
 	}

@@ -49,6 +49,12 @@ func TestMain(m *testing.M) {
 	if podmanSvc != nil {
 		podmanSvc.stop()
 	}
+	if k20 != nil {
+		k20.stop()
+	}
+	if k20Dir != "" {
+		os.RemoveAll(k20Dir)
+	}
 	if code == 0 && os.Getenv("KESTRAENGINE_TIMINGS") == "docs" && len(timings) > 0 {
 		if err := writeTimings(env.Root, started); err != nil {
 			fmt.Fprintf(os.Stderr, "write timings: %v\n", err)
@@ -72,7 +78,7 @@ func kestra(t *testing.T) *engine {
 		azSecret = conformance.RandomID("sp-secret-")
 		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
-		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19", "",
+		eng, engErr = startEngine(env.Root, env.BinDir, engineOpts{version: "1.3.19"},
 			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it

@@ -30,7 +30,7 @@ var (
 // row logs the execution as a row of the table and keeps it for the page.
 func (e *execution) row(t *testing.T, name string) {
 	t.Helper()
-	r := fmt.Sprintf("| %s | Kestra 1.3.19 | %s | %s | %s |", name, e.Runner, e.State, e.Took.Round(10*time.Millisecond))
+	r := fmt.Sprintf("| %s | Kestra %s | %s | %s | %s |", name, e.Version, e.Runner, e.State, e.Took.Round(10*time.Millisecond))
 	t.Log(r)
 	timingsMu.Lock()
 	timings = append(timings, r)
@@ -51,7 +51,8 @@ func writeTimings(root string, started time.Time) error {
 	fmt.Fprintf(&b, "Written by `KESTRAENGINE_TIMINGS=docs go test -count=1 ./rotators/kestraengine` on %s, in %s\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second))
 	fmt.Fprintf(&b, "(%d CPUs), one execution per row, its time from the request to the engine until the execution\n", runtime.NumCPU())
-	b.WriteString("and its logs are complete. Kestra 1.3.19's executor and worker run in one JVM per task runner;\n")
+	b.WriteString("and its logs are complete. Kestra's executor and worker run in one JVM per version and task runner\n")
+	b.WriteString("(2.0.0's worker talks to its controller over gRPC on loopback, in the same JVM);\n")
 	b.WriteString("the Process runner runs the pack's binaries on the machine, the Docker runner runs each task\n")
 	b.WriteString("in a container of the pack's image through podman's Docker API ([development.md](development.md#tests)).\n")
 	b.WriteString("FAILED rows are the `errors:` cases, failing as they should. The guide's IAM flow was not run in\n")

@@ -131,13 +131,16 @@ public final class Engine {
         return res;
     }
 
-    /** The execution's logs, once two reads 300 ms apart agree (the log queue is asynchronous). */
+    /**
+     * The execution's logs, once two reads 300 ms apart agree and are not empty (the log queue is
+     * asynchronous; every execution logs, a failed one at least its error), 6 s at most.
+     */
     static List<Map<String, Object>> settledLogs(ApplicationContext ctx, String tenant, String id) throws InterruptedException {
         List<LogEntry> prev = RunFlow.logs(ctx, tenant, id);
         for (int i = 0; i < 20; i++) {
             Thread.sleep(300);
             List<LogEntry> cur = RunFlow.logs(ctx, tenant, id);
-            if (cur.size() == prev.size()) {
+            if (cur.size() == prev.size() && !cur.isEmpty()) {
                 break;
             }
             prev = cur;
