@@ -85,7 +85,7 @@ func iamRotation(t *testing.T, row string, start func(ref string) *execution) *e
 		x.row(t, row)
 		row += " -> rotation"
 	}
-	rotation.Runner, rotation.Took = x.Runner, x.Took
+	rotation.Runner, rotation.Took, rotation.Version = x.Runner, x.Took, x.Version
 	rotation.check(t, row, "SUCCESS", map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS",
 		"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"})
 	out, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name), VersionStage: aws.String("AWSCURRENT")})

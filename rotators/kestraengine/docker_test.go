@@ -121,7 +121,8 @@ func startPodmanService(im testimage.Image) (*podmanService, error) {
 	}
 	s := &podmanService{dir: dir, sock: filepath.Join(dir, "podman.sock")}
 	// --time=0: no idle exit while the engine is between executions
-	s.cmd = im.Cmd(context.Background(), "system", "service", "--time=0", "unix://"+s.sock)
+	// events to a file, where inContainers reads them, whatever the host's default
+	s.cmd = im.Cmd(context.Background(), "--events-backend=file", "system", "service", "--time=0", "unix://"+s.sock)
 	s.cmd.Stdout, s.cmd.Stderr = nil, nil
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -183,7 +184,7 @@ func inContainers(t *testing.T, x *execution) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := dockerImg.Cmd(ctx, "events", "--stream=false", "--since", "30m", "--filter", "type=container",
+	out, err := dockerImg.Cmd(ctx, "--events-backend=file", "events", "--stream=false", "--since", "30m", "--filter", "type=container",
 		"--filter", "label=kestra.io/execution-id="+x.ID, "--format", "{{.Status}} {{.Image}} {{index .Attributes \"kestra.io/task-id\"}}").Output()
 	if err != nil {
 		t.Fatalf("podman events: %v", err)

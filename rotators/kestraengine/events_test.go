@@ -93,7 +93,7 @@ func TestCloudEventTriggers(t *testing.T) {
 			if c == nil || c.Child == nil {
 				t.Fatalf("no rotation execution\n%s", x)
 			}
-			c.Child.Runner, c.Child.Took = x.Runner, x.Took
+			c.Child.Runner, c.Child.Took, c.Child.Version = x.Runner, x.Took, x.Version
 			c.Child.check(t, entry[len("flows/"):]+" -> "+tt.flow, "SUCCESS", storeCases[0].wantTasks)
 			if got := c.Child.Inputs["secret"]; got != ref.String() && got != ref.String()+"?expires=90d" {
 				t.Errorf("rotation of %v, want %s", got, ref)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -56,8 +57,10 @@ func writeTimings(root string, started time.Time) error {
 	b.WriteString("the Process runner runs the pack's binaries on the machine, the Docker runner runs each task\n")
 	b.WriteString("in a container of the pack's image through podman's Docker API ([development.md](development.md#tests)).\n")
 	b.WriteString("FAILED rows are the `errors:` cases, failing as they should. The guide's IAM flow was not run in\n")
-	b.WriteString("the engine: its times are in [One whole rotation](#one-whole-rotation), as a shell script.\n\n")
+	b.WriteString("the engine: its times are in [One whole rotation](#one-whole-rotation), as a shell script. The first\n")
+	b.WriteString("execution of each JVM includes its warm-up; an entry point's row includes its rotation.\n\n")
 	b.WriteString("| flow | engine | runner | result | time |\n|---|---|---|---|---|\n")
+	sort.Strings(timings) // by flow, then engine and runner
 	for _, r := range timings {
 		b.WriteString(r + "\n")
 	}
