@@ -51,8 +51,10 @@ func writeTimings(root string, started time.Time) error {
 	fmt.Fprintf(&b, "%s\n## Flows in Kestra's engine\n\n", timingsBegin)
 	fmt.Fprintf(&b, "Written by `KESTRAENGINE_TIMINGS=docs go test -count=1 ./rotators/kestraengine` on %s, in %s\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second))
-	fmt.Fprintf(&b, "(%d CPUs), one execution per row, its time from the request to the engine until the execution\n", runtime.NumCPU())
-	b.WriteString("and its logs are complete. Kestra's executor and worker run in one JVM per version and task runner\n")
+	load, _ := os.ReadFile("/proc/loadavg") // the machine may be shared: say how busy it was
+	fmt.Fprintf(&b, "(%d CPUs, load average %s at the end), one execution per row, its time from the request to the\n",
+		runtime.NumCPU(), strings.Join(strings.Fields(string(load) + " ? ? ?")[:3], " / "))
+	b.WriteString("engine until the execution and its logs are complete. Kestra's executor and worker run in one JVM per version and task runner\n")
 	b.WriteString("(2.0.0's worker talks to its controller over gRPC on loopback, in the same JVM);\n")
 	b.WriteString("the Process runner runs the pack's binaries on the machine, the Docker runner runs each task\n")
 	b.WriteString("in a container of the pack's image through podman's Docker API ([development.md](development.md#tests)).\n")
