@@ -9,10 +9,17 @@
 // runs the called flow as a child execution, found through Runner.Flows, and
 // takes its state.
 //
-// Kestra's own engine is the authority: rotators/internal/kestraengine runs the
-// flows in Kestra 1.3.19's executor and worker. flowrun stays for what that
-// suite cannot do here: faults injected between tasks (BeforeTask), every
-// flow and entry point with trigger data, stores without a JVM-level set-up.
+// Kestra's own engine is the authority on how a flow behaves:
+// rotators/internal/kestraengine runs every flow in Kestra 1.3.19's executor and
+// worker (a few also under the Docker task runner and in 2.0.0), the entry
+// points through Kestra's own trigger code, and its verdict wins where the
+// two differ. flowrun keeps only what that suite cannot do here: faults
+// injected between tasks (BeforeTask: a password changed or a key deleted
+// behind the flow's back before validate, a replica stopped mid fan-out),
+// dry runs and strategies of every flow, and checks of intermediate stages
+// (AWSPENDING left, a version's expiry) that the engine tests do not make.
+// The tests the engine suite covers whole (the webhook, the Pub/Sub event,
+// the IAM key rotation) are gone from here.
 //
 // It is deliberately small and strict. It understands the Pebble expressions
 // the pack's flows use, and rejects every other expression, task type and

@@ -14,37 +14,6 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
-// TestIAMKeyFlow runs flows/aws-iam-access-key-awssm.yaml: the new key
-// works and is AWSCURRENT, the old key is deleted and refused by moto
-// (authentication on), nothing is left pending, nothing leaks.
-func TestIAMKeyFlow(t *testing.T) {
-	needServers(t)
-	f := newAWSFixture(t, "aws-iam-access-key-awssm.yaml")
-	old := f.newIAMUser(t)
-	e := f.run(t, nil, dryRun(false))
-	if e.State != flowrun.Success {
-		t.Fatalf("execution %s, want SUCCESS", e.State)
-	}
-	for _, id := range iamTasks {
-		wantTask(t, e, id, 0)
-	}
-	cur, _, _ := f.stage(t, "AWSCURRENT")
-	prev, _, _ := f.stage(t, "AWSPREVIOUS")
-	if id, _ := cur.String("access_key_id"); id == "" || prev.Equal(cur) || !prev.Equal(old) {
-		t.Errorf("AWSCURRENT should hold a new key and AWSPREVIOUS the old one")
-	}
-	if err := stsLogin(cur); err != nil {
-		t.Errorf("new key refused: %v", err)
-	}
-	if err := stsLogin(old); err == nil {
-		t.Error("old key still authenticates after revoke")
-	}
-	if f.pendingLeft(t) {
-		t.Error("AWSPENDING left after a successful rotation")
-	}
-	f.checkLeaks(t, e)
-}
-
 // TestIAMKeyFlowValidationFailureRollsBack deletes the new key behind the
 // flow's back before validate: validate refuses, rollback discards
 // AWSPENDING, and the old key is still CURRENT and works.

@@ -16,26 +16,6 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/flowrun"
 )
 
-// TestEventsPubSub runs postgres-password-gcpsm-pubsub with the Pub/Sub
-// message Secret Manager publishes when a secret's rotation is due
-// (attributes eventType and secretId, data the Secret resource): the
-// rotation flow rotates that secret. A SECRET_VERSION_ADD message for the
-// same secret rotates nothing: the rotation flow's validator refuses it.
-func TestEventsPubSub(t *testing.T) {
-	needServers(t)
-	f := newCloudFixture(t, "gcpsm")
-	f.copyAdminToDefault(t, "postgres-password-gcpsm.yaml")
-	ref := mustRef(t, f.secretRef)
-	name := "projects/" + ref.Host + "/secrets/" + ref.Path
-	before, _ := f.stage(t, core.Current)
-
-	e := f.runEvent(t, "postgres-password-gcpsm-pubsub.yaml", pubsubMessage("SECRET_VERSION_ADD", name))
-	f.wantRefused(t, e, before)
-
-	e = f.runEvent(t, "postgres-password-gcpsm-pubsub.yaml", pubsubMessage("SECRET_ROTATE", name))
-	f.wantEventRotated(t, e, "postgres-password-gcpsm", f.secretRef, before)
-}
-
 // TestEventsServiceBus runs postgres-password-azkv-servicebus with an Event
 // Grid Microsoft.KeyVault.SecretNearExpiry event (Event Grid schema) as
 // the Service Bus message body: the secret is rotated and its new version
@@ -115,22 +95,6 @@ func TestEventsSQS(t *testing.T) {
 		t.Error("AWSPENDING left after a successful rotation")
 	}
 	f.checkLeaks(t, e)
-}
-
-// pubsubMessage is what the Pub/Sub trigger gives for a Secret Manager
-// event: attributes as documented for event notifications, data the JSON
-// of the Secret (or, for version events, the SecretVersion).
-func pubsubMessage(eventType, secret string) map[string]any {
-	attrs := map[string]any{"eventType": eventType, "dataFormat": "JSON_API_V1", "secretId": secret,
-		"timestamp": time.Now().UTC().Format(time.RFC3339Nano)}
-	data := map[string]any{"name": secret, "replication": map[string]any{"automatic": map[string]any{}},
-		"rotation": map[string]any{"nextRotationTime": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "rotationPeriod": "2592000s"},
-		"topics":   []any{map[string]any{"name": "projects/orders-prod/topics/secret-manager-events"}}}
-	if eventType == "SECRET_VERSION_ADD" {
-		attrs["versionId"] = secret + "/versions/2"
-		data = map[string]any{"name": secret + "/versions/2", "state": "ENABLED"}
-	}
-	return map[string]any{"messageId": conformance.RandomID(""), "publishTime": attrs["timestamp"], "attributes": attrs, "data": data}
 }
 
 // keyVaultEvent is a Service Bus message whose body is one Key Vault event

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,21 +14,14 @@ import (
 	"time"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testimage"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 
-const (
-	// testRepo and testVersion name the image the test builds. A repository of
-	// its own, because docker/build.sh also moves the :dev tag of IMAGE.
-	testRepo    = "localhost/rotation-pack-imagetest"
-	testVersion = "imagetest"
-
-	buildTimeout = 5 * time.Minute
-	runTimeout   = 90 * time.Second // per container: podman run --timeout, and the client's context
-)
+const runTimeout = 90 * time.Second // per container: podman run --timeout, and the client's context
 
 // podmanGlobal are the flags every podman call needs with Debian's podman 4.3 (docker/README.md, "Build with podman").
-var podmanGlobal = []string{"--runtime", "runc", "--cgroup-manager=cgroupfs"}
+var podmanGlobal = testimage.PodmanGlobal
 
 // image is the image under test and how to run podman on it.
 type image struct {
@@ -47,9 +37,10 @@ var (
 	imgErr  error
 )
 
-// testImage returns the image: $ROTATE_TEST_IMAGE, else one built once per
-// package run by docker/build.sh for the host's linux arch. A missing podman
-// fails the test: the test command installs it.
+// testImage returns the image: $ROTATE_TEST_IMAGE, else the one
+// testimage.Build builds (once per tree, shared with rotators/internal/kestraengine)
+// for the host's linux arch. A missing podman fails the test: the test
+// command installs it.
 func testImage(t *testing.T) image {
 	t.Helper()
 	imgOnce.Do(func() { img, imgErr = prepareImage(t) })
@@ -60,75 +51,19 @@ func testImage(t *testing.T) image {
 }
 
 func prepareImage(t *testing.T) (image, error) {
-	p, err := exec.LookPath("podman")
-	if err != nil {
-		return image{}, fmt.Errorf("podman is needed to test the image (apt-get install podman runc): %w", err)
-	}
-	conf, err := containersConf()
-	if err != nil {
-		return image{}, err
-	}
-	im := image{podman: p, env: conf}
-	if ref := os.Getenv("ROTATE_TEST_IMAGE"); ref != "" {
-		im.ref = ref
-		return im, nil
-	}
 	root, err := testsrv.RepoRoot()
 	if err != nil {
 		return image{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "docker", "build.sh"))
-	cmd.Dir = root
-	cmd.Env = append(append(os.Environ(), im.env...),
-		"PLATFORMS=linux/"+runtime.GOARCH, "VERSION="+testVersion, "IMAGE="+testRepo)
-	if created := commitTime(root); created != "" && os.Getenv("CREATED") == "" {
-		cmd.Env = append(cmd.Env, "CREATED="+created)
-	}
-	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	im, err := testimage.Build(root)
 	if err != nil {
-		return image{}, fmt.Errorf("docker/build.sh: %v\n%s", err, tail(string(out), 3000))
+		return image{}, err
 	}
-	t.Logf("docker/build.sh took %s: %s", time.Since(start).Round(100*time.Millisecond), lastLines(string(out), 2))
-	im.ref, im.version = testRepo+":"+testVersion, testVersion
-	return im, nil
-}
-
-// commitTime returns HEAD's commit time, for the created label: a fixed
-// label lets an unchanged tree hit the layer cache for every step, instead
-// of leaving one more untagged image behind per run.
-func commitTime(root string) string {
-	out, err := exec.Command("git", "-C", root, "log", "-1", "--format=%ct").Output()
-	if err != nil {
-		return ""
+	if im.Built {
+		t.Logf("docker/build.sh took %s: %s", time.Since(start).Round(100*time.Millisecond), im.Log)
 	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		return ""
-	}
-	return time.Unix(sec, 0).UTC().Format(time.RFC3339)
-}
-
-// containersConf returns CONTAINERS_CONF=<file with default_ulimits = []>
-// when neither the environment nor /etc/containers/containers.conf sets it.
-func containersConf() ([]string, error) {
-	if c := os.Getenv("CONTAINERS_CONF"); c != "" {
-		return []string{"CONTAINERS_CONF=" + c}, nil
-	}
-	b, _ := os.ReadFile("/etc/containers/containers.conf")
-	if regexp.MustCompile(`(?m)^\s*default_ulimits`).Match(b) {
-		return nil, nil
-	}
-	dir, err := os.MkdirTemp("", "imagetest-conf-") // a few bytes left in TMPDIR
-	if err != nil {
-		return nil, err
-	}
-	f := filepath.Join(dir, "containers.conf")
-	err = os.WriteFile(f, []byte("[containers]\ndefault_ulimits = []\n"), 0o644)
-	return []string{"CONTAINERS_CONF=" + f}, err
+	return image{podman: im.Podman, ref: im.Ref, version: im.Version, env: im.Env}, nil
 }
 
 // containers tracks the names given to containers, to prove --rm removed them.
@@ -199,19 +134,4 @@ func (c *containers) run(t *testing.T, opts []string, commands ...string) (stdou
 		t.Fatalf("podman run: %v", err)
 	}
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }

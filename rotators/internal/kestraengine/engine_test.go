@@ -18,21 +18,26 @@ import (
 // engine is one JVM running Kestra's executor and worker in process; run
 // sends it one execution request at a time.
 type engine struct {
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Scanner
-	stderr *os.File
+	runner  string // Process or Docker, for the table rows
+	version string // Kestra's
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	stderr  *os.File
 }
 
 // execution is what the engine prints for one execution.
 type execution struct {
-	ID       string    `json:"id"`
-	State    string    `json:"state"`
-	TaskRuns []taskRun `json:"taskRuns"`
-	Logs     []logLine `json:"logs"`
-	Error    string    `json:"error"`
+	ID       string         `json:"id"`
+	State    string         `json:"state"`
+	Inputs   map[string]any `json:"inputs"`
+	TaskRuns []taskRun      `json:"taskRuns"`
+	Logs     []logLine      `json:"logs"`
+	Error    string         `json:"error"`
 	Took     time.Duration
+	Runner   string // the task runner it ran under: Process or Docker
+	Version  string // Kestra's version
 }
 
 type taskRun struct {
@@ -64,7 +69,7 @@ func (e *execution) task(id string) *taskRun {
 // tasks in its state.
 func (e *execution) check(t *testing.T, row, state string, tasks map[string]string) {
 	t.Helper()
-	t.Logf("%s | Kestra 1.3.19 | Process | %s | %s", row, e.State, e.Took.Round(10*time.Millisecond))
+	e.row(t, row)
 	if e.State != state {
 		t.Fatalf("got state %s, want %s\n%s", e.State, state, e)
 	}
@@ -100,11 +105,20 @@ func (e *execution) String() string {
 	return b.String()
 }
 
-// startEngine builds kestra-check if needed and starts its Engine with the
-// Process task runner. secrets become SECRET_<NAME> (base64) and settings
-// ENV_<NAME>, as on a Kestra OSS server; the pack's binaries are first on
-// the PATH the Process runner's commands inherit.
-func startEngine(root, binDir, version string, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+// engineOpts choose the engine: Kestra's version, the task runner, and a
+// Kestra configuration file added to the engine's own ("" for none).
+type engineOpts struct {
+	version string
+	docker  bool // the flows as written (Docker runner); else Kestra's Process runner in its place
+	config  string
+}
+
+// startEngine builds kestra-check if needed and starts its Engine. secrets
+// become SECRET_<NAME> (base64) and settings ENV_<NAME>, as on a Kestra OSS
+// server; the pack's binaries are first on the PATH the Process runner's
+// commands inherit.
+func startEngine(root, binDir string, o engineOpts, secrets, settings map[string]string, extraEnv []string) (*engine, error) {
+	version := o.version
 	out, err := exec.Command("bash", filepath.Join(root, "kestra-check", "run.sh"), "--java", version).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kestra-check/run.sh --java %s: %w", version, err)
@@ -113,7 +127,15 @@ func startEngine(root, binDir, version string, secrets, settings map[string]stri
 	if len(lines) != 2 {
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
-	cmd := exec.Command(lines[0], "-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process")
+	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
+	if o.docker {
+		args, runner = args[:len(args)-1], "Docker"
+	}
+	if o.config != "" {
+		// Micronaut reads its configuration files, then this one over them
+		args = append([]string{"-Dmicronaut.config.files=" + o.config}, args...)
+	}
+	cmd := exec.Command(lines[0], args...)
 	cmd.Dir = root
 	env := []string{"PATH=" + binDir + ":" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
 	for k, v := range secrets {
@@ -128,7 +150,7 @@ func startEngine(root, binDir, version string, secrets, settings map[string]stri
 		return nil, err
 	}
 	cmd.Stderr = stderr
-	e := &engine{cmd: cmd, stderr: stderr}
+	e := &engine{cmd: cmd, stderr: stderr, runner: runner, version: version}
 	if e.in, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -167,9 +189,30 @@ func (e *engine) next(v any) error {
 // the flows it calls (with), and returns the finished execution.
 func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string]string) *execution {
 	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "inputs": inputs})
+}
+
+// fire starts flow's realtime trigger triggerID with output, the trigger's
+// output for one message (kestra-check's Realtime), and returns the
+// execution once finished.
+func (e *engine) fire(t *testing.T, flow string, with []string, triggerID string, output map[string]any) *execution {
+	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "realtime": map[string]any{"trigger": triggerID, "output": output}})
+}
+
+// call calls the webhook of flow whose key is key with a JSON body, the
+// way Kestra's webhook controller hands a call to the trigger (kestra-check's
+// Webhooks), and returns the execution it started, once finished.
+func (e *engine) call(t *testing.T, flow string, with []string, key, body string) *execution {
+	t.Helper()
+	return e.send(t, map[string]any{"flow": flow, "with": with, "webhook": map[string]string{"key": key, "body": body}})
+}
+
+func (e *engine) send(t *testing.T, r map[string]any) *execution {
+	t.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	req, err := json.Marshal(map[string]any{"flow": flow, "with": with, "inputs": inputs})
+	req, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +224,7 @@ func (e *engine) run(t *testing.T, flow string, with []string, inputs map[string
 	if err := e.next(&x); err != nil {
 		t.Fatalf("engine: %v (stderr in %s)", err, e.stderr.Name())
 	}
-	x.Took = time.Since(start)
+	x.Took, x.Runner, x.Version = time.Since(start), e.runner, e.version
 	if x.Error != "" {
 		t.Fatalf("engine: %s", x.Error)
 	}

@@ -53,7 +53,7 @@ func TestFanOut(t *testing.T) {
 
 	x := k.run(t, "flows/redis-acl-password-vault-fanout.yaml", nil, map[string]string{"secret": secretRef, "admin_secret": adminRef,
 		"targets": strings.Join(targets, ","), "on_failure": "all-or-rollback", "strategy": "dual", "grace": "5s"})
-	t.Logf("redis-acl-password-vault-fanout (3 servers) | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	x.row(t, "redis-acl-password-vault-fanout (3 servers)")
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}

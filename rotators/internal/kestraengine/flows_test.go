@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/jackc/pgx/v5"
@@ -33,12 +34,32 @@ var (
 	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
 	awsSecret  string
 	azSecret   string // the engine's AZURE_CLIENT_SECRET
+	webhookKey string // the engine's ROTATION_WEBHOOK_KEY
 )
 
 func TestMain(m *testing.M) {
+	started := time.Now()
 	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
+	}
+	if dockerEng != nil {
+		dockerEng.stop()
+	}
+	if podmanSvc != nil {
+		podmanSvc.stop()
+	}
+	if k20 != nil {
+		k20.stop()
+	}
+	if k20Dir != "" {
+		os.RemoveAll(k20Dir)
+	}
+	if code == 0 && os.Getenv("KESTRAENGINE_TIMINGS") == "docs" && len(timings) > 0 {
+		if err := writeTimings(env.Root, started); err != nil {
+			fmt.Fprintf(os.Stderr, "write timings: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
@@ -55,13 +76,14 @@ func kestra(t *testing.T) *engine {
 		prefix = "kengine-" + conformance.RandomID("") + "/"
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
 		azSecret = conformance.RandomID("sp-secret-")
+		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
-		eng, engErr = startEngine(env.Root, env.BinDir, "1.3.19",
+		eng, engErr = startEngine(env.Root, env.BinDir, engineOpts{version: "1.3.19"},
 			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it
 				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
-				"AZURE_CLIENT_SECRET": azSecret},
+				"AZURE_CLIENT_SECRET": azSecret, "ROTATION_WEBHOOK_KEY": webhookKey},
 			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
@@ -174,71 +196,80 @@ func scan(t *testing.T, x *execution, values []string) {
 // engine and judges each execution from Vault and PostgreSQL.
 func TestPostgresVault(t *testing.T) {
 	k := kestra(t)
-	tests := []struct {
-		name       string
-		dryRun     bool
-		wrongAdmin bool
-		wantState  string
-		wantTasks  map[string]string // task id -> state
-		wantNew    bool              // a new CURRENT, the old password refused
-		closedPort bool              // both credentials name a closed port: exit 3
-		wantTries  int               // deploy attempts inside the task (retry_exit3)
-	}{
-		{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
-			"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true, false, 1},
-		{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false, false, 1},
-		// exit 2 (admin refused) fails deploy at once: no second try
-		{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false, false, 1},
-		// exit 3 (unreachable) is tried 3 times, then errors: runs (its
-		// postgres-deploy --stage current cannot reach the server either)
-		{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
+	for _, tt := range pgVaultCases {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, k) })
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			port := env.PG.Port
-			if tt.closedPort {
-				port = closedPort(t)
-			}
-			f := newPGFixtureAt(t, tt.wrongAdmin, port)
-			_, before := f.current(t)
-			x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
-				"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
-				"dry_run": strconv.FormatBool(tt.dryRun)})
-			x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
-			if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
-				t.Errorf("rollback ran in a successful execution")
-			}
-			if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
-				t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
-			}
-			retries := 0
-			for _, l := range x.Logs {
-				if l.TaskID == "deploy" && strings.Contains(l.Message, "postgres-deploy exited 3") {
-					retries++
-				}
-			}
-			if retries != tt.wantTries-1 {
-				t.Errorf("deploy was tried again %d times, want %d\n%s", retries, tt.wantTries-1, x)
-			}
-			cur, after := f.current(t)
-			switch {
-			case tt.wantNew:
-				if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
-					t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
-						after, before, f.logsIn(cur), f.logsIn(f.initial))
-				}
-			case tt.closedPort:
-				if after != before || cur != f.initial {
-					t.Errorf("got version %d (was %d); want Vault unchanged", after, before)
-				}
-			default:
-				if after != before || cur != f.initial || !f.logsIn(f.initial) {
-					t.Errorf("got version %d (was %d), initial logs in %v; want Vault and PostgreSQL unchanged", after, before, f.logsIn(f.initial))
-				}
-			}
-			scan(t, x, append(f.seen, cur))
-		})
+}
+
+// pgVaultCase is one execution of flows/postgres-password-vault.yaml.
+type pgVaultCase struct {
+	name       string
+	dryRun     bool
+	wrongAdmin bool
+	wantState  string
+	wantTasks  map[string]string // task id -> state
+	wantNew    bool              // a new CURRENT, the old password refused
+	closedPort bool              // both credentials name a closed port: exit 3
+	wantTries  int               // deploy attempts inside the task (retry_exit3)
+}
+
+var pgVaultCases = []pgVaultCase{
+	{"single", false, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
+		"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}, true, false, 1},
+	{"dry run", true, false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS", "promote": "SUCCESS"}, false, false, 1},
+	// exit 2 (admin refused) fails deploy at once: no second try
+	{"wrong admin secret, errors branch", false, true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}, false, false, 1},
+	// exit 3 (unreachable) is tried 3 times, then errors: runs (its
+	// postgres-deploy --stage current cannot reach the server either)
+	{"unreachable, 3 tries, errors branch", false, false, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "FAILED"}, false, true, 3},
+}
+
+// run runs the case in engine k, judges it from Vault and PostgreSQL and
+// returns the execution.
+func (tt pgVaultCase) run(t *testing.T, k *engine) *execution {
+	port := env.PG.Port
+	if tt.closedPort {
+		port = closedPort(t)
 	}
+	f := newPGFixtureAt(t, tt.wrongAdmin, port)
+	_, before := f.current(t)
+	x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
+		"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
+		"dry_run": strconv.FormatBool(tt.dryRun)})
+	x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
+	if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
+		t.Errorf("rollback ran in a successful execution")
+	}
+	if tr := x.task("deploy"); tr != nil && tr.State == "FAILED" && tr.Attempts != 1 {
+		t.Errorf("deploy failed after %d attempts, want 1: only exit 3 is retried", tr.Attempts)
+	}
+	retries := 0
+	for _, l := range x.Logs {
+		if l.TaskID == "deploy" && strings.Contains(l.Message, "postgres-deploy exited 3") {
+			retries++
+		}
+	}
+	if retries != tt.wantTries-1 {
+		t.Errorf("deploy was tried again %d times, want %d\n%s", retries, tt.wantTries-1, x)
+	}
+	cur, after := f.current(t)
+	switch {
+	case tt.wantNew:
+		if after != before+1 || cur == f.initial || !f.logsIn(cur) || f.logsIn(f.initial) {
+			t.Errorf("got version %d (was %d), new logs in %v, old logs in %v; want a new CURRENT that logs in and the old refused",
+				after, before, f.logsIn(cur), f.logsIn(f.initial))
+		}
+	case tt.closedPort:
+		if after != before || cur != f.initial {
+			t.Errorf("got version %d (was %d); want Vault unchanged", after, before)
+		}
+	default:
+		if after != before || cur != f.initial || !f.logsIn(f.initial) {
+			t.Errorf("got version %d (was %d), initial logs in %v; want Vault and PostgreSQL unchanged", after, before, f.logsIn(f.initial))
+		}
+	}
+	scan(t, x, append(f.seen, cur))
+	return x
 }
 
 // TestSubflow runs flows/rotate-orders-db-password.yaml, which calls
@@ -250,7 +281,7 @@ func TestSubflow(t *testing.T) {
 	_, before := f.current(t)
 	x := k.run(t, "flows/rotate-orders-db-password.yaml", []string{"flows/rotate-secret.yaml"},
 		map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef})
-	t.Logf("rotate-orders-db-password -> rotate-secret | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	x.row(t, "rotate-orders-db-password -> rotate-secret")
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}
@@ -276,12 +307,18 @@ func TestSubflow(t *testing.T) {
 // TestComplianceReport runs flows/rotation-compliance-report.yaml over one
 // Vault folder holding one secret: the report is kept as output files.
 func TestComplianceReport(t *testing.T) {
-	k := kestra(t)
+	complianceReport(t, kestra(t))
+}
+
+// complianceReport runs the compliance report in engine k, checks its
+// outputs and returns the execution.
+func complianceReport(t *testing.T, k *engine) *execution {
+	t.Helper()
 	f := newPGFixture(t, false)
 	folder := "vault://secret/" + strings.TrimSuffix(f.path, "postgres")
 	x := k.run(t, "flows/rotation-compliance-report.yaml", nil,
 		map[string]string{"vault": "list", "vault_prefix": folder, "max_age": "3650d"})
-	t.Logf("rotation-compliance-report (vault) | Kestra 1.3.19 | Process | %s | %s", x.State, x.Took.Round(10_000_000))
+	x.row(t, "rotation-compliance-report (vault)")
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}
@@ -302,6 +339,7 @@ func TestComplianceReport(t *testing.T) {
 		}
 	}
 	scan(t, x, f.seen)
+	return x
 }
 
 // closedPort returns a local TCP port nothing listens on.
@@ -314,55 +352,4 @@ func closedPort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
-}
-
-// storeCases are the executions each store's PostgreSQL flow gets: a
-// rotation, and a wrong admin secret through errors:.
-var storeCases = []struct {
-	name       string
-	wrongAdmin bool
-	wantState  string
-	wantTasks  map[string]string
-}{
-	{"single", false, "SUCCESS", map[string]string{"stage": "SUCCESS", "deploy": "SUCCESS", "validate": "SUCCESS",
-		"promote": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}},
-	{"wrong admin secret, errors branch", true, "FAILED", map[string]string{"stage": "SUCCESS", "deploy": "FAILED", "rollback": "SUCCESS"}},
-}
-
-// pgAccount is a PostgreSQL login role and a CREATEROLE admin; storedAdminPW
-// is the admin password as the store holds it (a wrong one when asked).
-type pgAccount struct {
-	user, initial, adminUser, adminPW, storedAdminPW string
-}
-
-func newPGAccount(t *testing.T, wrongAdmin bool) pgAccount {
-	t.Helper()
-	a := pgAccount{user: "app_" + conformance.RandomID(""), initial: conformance.RandomID("initial-"),
-		adminUser: "rotator_" + conformance.RandomID(""), adminPW: conformance.RandomID("admin-")}
-	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE PASSWORD '%s'", a.adminUser, a.adminPW))
-	env.PG.AdminExec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", pgx.Identifier{a.user}.Sanitize(), a.initial))
-	a.storedAdminPW = a.adminPW
-	if wrongAdmin {
-		a.storedAdminPW = conformance.RandomID("wrong-")
-	}
-	return a
-}
-
-// judge checks the store's CURRENT password cur from outside: a new one
-// that logs in with the old refused, or (not rotated) nothing changed.
-func (a pgAccount) judge(t *testing.T, cur string, rotated bool) {
-	t.Helper()
-	f := &pgFixture{user: a.user}
-	if !rotated {
-		if cur != a.initial || !f.logsIn(a.initial) {
-			t.Errorf("want CURRENT and PostgreSQL unchanged")
-		}
-	} else if cur == a.initial || !f.logsIn(cur) || f.logsIn(a.initial) {
-		t.Errorf("want a new CURRENT that logs in and the old password refused: changed %v, new logs in %v, old logs in %v", cur != a.initial, f.logsIn(cur), f.logsIn(a.initial))
-	}
-}
-
-// values are the account's secret values, for the leak scan.
-func (a pgAccount) values() []string {
-	return []string{a.initial, a.adminPW, a.storedAdminPW, env.PG.AdminPassword, flowToken}
 }

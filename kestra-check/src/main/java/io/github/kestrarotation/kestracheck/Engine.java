@@ -28,7 +28,10 @@ import java.util.Map;
  * reads one JSON request a line on stdin, {@code {"flow": FILE, "with": [FILE...], "inputs": {...}}},
  * runs the execution to its end and prints one line {@code @@engine {JSON}} with its id, state,
  * task runs (id, state, attempts, outputs, a Subflow's child execution) and every log line Kestra
- * stored for it. Files named in
+ * stored for it. With {@code "webhook": {"key": K, "body": JSON}} instead of inputs, the execution
+ * comes from the flow's webhook trigger, as a call of its URL makes it ({@link Webhooks}); with
+ * {@code "realtime": {"trigger": ID, "output": {...}}}, from one message of a realtime trigger
+ * ({@link Realtime}). Files named in
  * {@code with} (the flows a Subflow task calls) are saved in the flow repository first; each file
  * is saved once per JVM.
  *
@@ -75,7 +78,13 @@ public final class Engine {
                     }
                     FlowWithSource flow = saved.get(file);
                     Map<String, Object> inputs = req.get("inputs") == null ? Map.of() : (Map<String, Object>) req.get("inputs");
-                    Execution e = utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
+                    Map<String, Object> hook = (Map<String, Object>) req.get("webhook");
+                    Map<String, Object> rt = (Map<String, Object>) req.get("realtime");
+                    Execution e = hook != null
+                        ? Webhooks.call(ctx, tenant, flow, (String) hook.get("key"), (String) hook.get("body"))
+                        : rt != null
+                        ? Realtime.fire(ctx, tenant, flow, (String) rt.get("trigger"), (Map<String, Object>) rt.get("output"))
+                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
                     res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
                     res.put("error", ex.toString());
@@ -95,6 +104,7 @@ public final class Engine {
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("id", e.getId());
         res.put("state", e.getState().getCurrent().toString());
+        res.put("inputs", e.getInputs() == null ? Map.of() : e.getInputs());
         List<Map<String, Object>> trs = new ArrayList<>();
         for (TaskRun tr : e.getTaskRunList()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -121,13 +131,16 @@ public final class Engine {
         return res;
     }
 
-    /** The execution's logs, once two reads 300 ms apart agree (the log queue is asynchronous). */
+    /**
+     * The execution's logs, once two reads 300 ms apart agree and are not empty (the log queue is
+     * asynchronous; every execution logs, a failed one at least its error), 6 s at most.
+     */
     static List<Map<String, Object>> settledLogs(ApplicationContext ctx, String tenant, String id) throws InterruptedException {
         List<LogEntry> prev = RunFlow.logs(ctx, tenant, id);
         for (int i = 0; i < 20; i++) {
             Thread.sleep(300);
             List<LogEntry> cur = RunFlow.logs(ctx, tenant, id);
-            if (cur.size() == prev.size()) {
+            if (cur.size() == prev.size() && !cur.isEmpty()) {
                 break;
             }
             prev = cur;

@@ -83,16 +83,22 @@ public final class RunFlow {
         return process ? src.replace("io.kestra.plugin.scripts.runner.docker.Docker", "io.kestra.plugin.core.runner.Process") : src;
     }
 
-    /** The execution's logs from Kestra 1.3's log repository (absent from 2.0's core: none there). */
+    /**
+     * The execution's logs from Kestra 1.3's log repository, or 2.0's log data store (the
+     * interface was renamed; its findByExecutionId is the same), or none.
+     */
     @SuppressWarnings("unchecked")
     static List<LogEntry> logs(ApplicationContext ctx, String tenant, String executionId) {
-        try {
-            Class<?> repo = Class.forName("io.kestra.core.repositories.LogRepositoryInterface");
-            Object bean = ctx.getBean(repo);
-            return (List<LogEntry>) repo.getMethod("findByExecutionId", String.class, String.class, Level.class)
-                .invoke(bean, tenant, executionId, Level.INFO);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return List.of();
+        for (String name : List.of("io.kestra.core.repositories.LogRepositoryInterface", "io.kestra.core.repositories.LogDataStoreInterface")) {
+            try {
+                Class<?> repo = Class.forName(name);
+                Object bean = ctx.getBean(repo);
+                return (List<LogEntry>) repo.getMethod("findByExecutionId", String.class, String.class, Level.class)
+                    .invoke(bean, tenant, executionId, Level.INFO);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not this version's
+            }
         }
+        return List.of();
     }
 }
