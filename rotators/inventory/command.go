@@ -34,9 +34,17 @@ pending_left_over with pending_rotation and pending_since, next_due
 stuck (PENDING left over), never_rotated and the report file names; metrics
 inventory.secrets, inventory.overdue, inventory.stuck. Exits 0 even when
 secrets are overdue, unless --fail-on-overdue is given: then exit 4 (the
-check rejected the credentials) once the report is written.`,
-		Flags:    []string{"prefix", "tag", "max-age", "output-dir", "fail-on-overdue", "timeout"},
-		Defaults: map[string]string{"timeout": "30m"},
+check rejected the credentials) once the report is written.
+
+With --plan overdue (or all), also appends to rotation-plan.jsonl in
+--output-dir what the fleet flows rotate: each overdue or stuck (or every)
+secret opted in with the tags rotation-auto=true, rotation-target,
+rotation-admin and rotation-strategy, and why each other one is skipped; the
+Kestra outputs plan and skipped then hold the whole file (every store listed
+by the task so far). A PENDING older than --stuck-after is stuck: the plan
+names its rotation, rolled back before the new one.`,
+		Flags:    []string{"prefix", "tag", "max-age", "output-dir", "fail-on-overdue", "plan", "stuck-after", "timeout"},
+		Defaults: map[string]string{"timeout": "30m", "stuck-after": "3h"},
 		Run:      inv.run,
 	}
 }
@@ -49,9 +57,11 @@ type inventory struct {
 
 // settings are the checked flags.
 type settings struct {
-	scope  Scope
-	maxAge time.Duration
-	dir    string
+	scope      Scope
+	maxAge     time.Duration
+	dir        string
+	plan       string
+	stuckAfter time.Duration
 }
 
 func (inv inventory) settings(o step.Options) (settings, error) {
@@ -69,7 +79,17 @@ func (inv inventory) settings(o step.Options) (settings, error) {
 	if st, err := os.Stat(o.OutputDir); err != nil || !st.IsDir() {
 		return settings{}, fmt.Errorf("%w: --output-dir %q is not a directory", core.ErrUsage, o.OutputDir)
 	}
-	return settings{scope: scope, maxAge: maxAge, dir: o.OutputDir}, nil
+	plan, err := ParsePlanMode(o.Plan)
+	if err != nil {
+		return settings{}, err
+	}
+	stuckAfter := 3 * time.Hour
+	if o.StuckAfter != "" {
+		if stuckAfter, err = ParseMaxAge(o.StuckAfter); err != nil {
+			return settings{}, fmt.Errorf("--stuck-after: %w", err)
+		}
+	}
+	return settings{scope: scope, maxAge: maxAge, dir: o.OutputDir, plan: plan, stuckAfter: stuckAfter}, nil
 }
 
 func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) {
@@ -82,7 +102,7 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 		return step.Result{}, err
 	}
 	e.Log.Info("listing", "store", inv.scheme, "prefix", e.Opts.Prefix, "tag", e.Opts.Tag, "max_age", e.Opts.MaxAge)
-	recs, err := collect(ctx, lister, set, e, time.Now)
+	recs, facts, err := collect(ctx, lister, set, e, time.Now)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("list %s: %w", e.Opts.Prefix, err)
 	}
@@ -105,10 +125,23 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 			core.ErrRejected, c.Overdue, c.Total, e.Opts.Prefix, c.Stuck, base+".jsonl")
 	}
 	tags := map[string]string{"store": inv.scheme}
+	outputs := map[string]any{"store": inv.scheme, "prefix": e.Opts.Prefix, "max_age": e.Opts.MaxAge, "total": c.Total,
+		"overdue": c.Overdue, "stuck": c.Stuck, "never_rotated": c.NeverRotated,
+		"report_jsonl": inv.scheme + "-inventory.jsonl", "report_csv": inv.scheme + "-inventory.csv"}
+	if set.plan != "" {
+		now, items := time.Now(), make([]PlanItem, len(recs))
+		for i := range recs {
+			items[i] = Plan(inv.scheme, facts[i], recs[i], set.plan, now, set.stuckAfter)
+		}
+		todo, skipped, err := appendPlan(set.dir, items)
+		if err != nil {
+			return step.Result{}, err
+		}
+		e.Log.Info("plan", "store", inv.scheme, "mode", set.plan, "to_rotate", len(todo), "skipped", len(skipped), "plan", PlanFile)
+		outputs["plan"], outputs["skipped"], outputs["count"] = todo, skipped, len(todo)
+	}
 	return step.Result{
-		Outputs: map[string]any{"store": inv.scheme, "prefix": e.Opts.Prefix, "max_age": e.Opts.MaxAge, "total": c.Total,
-			"overdue": c.Overdue, "stuck": c.Stuck, "never_rotated": c.NeverRotated,
-			"report_jsonl": inv.scheme + "-inventory.jsonl", "report_csv": inv.scheme + "-inventory.csv"},
+		Outputs: outputs,
 		Metrics: []kestra.Metric{kestra.Counter("inventory.secrets", float64(c.Total), tags),
 			kestra.Counter("inventory.overdue", float64(c.Overdue), tags), kestra.Counter("inventory.stuck", float64(c.Stuck), tags)},
 	}, nil
@@ -117,7 +150,7 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 // collect lists the scope, keeps the secrets the tag filter matches, judges
 // each as of the start of the listing (one instant for the whole report,
 // however long the listing takes) and sorts them by reference.
-func collect(ctx context.Context, l Lister, set settings, e *step.Env, clock func() time.Time) ([]Record, error) {
+func collect(ctx context.Context, l Lister, set settings, e *step.Env, clock func() time.Time) ([]Record, []Facts, error) {
 	var facts []Facts
 	now := clock()
 	last := now
@@ -133,14 +166,14 @@ func collect(ctx context.Context, l Lister, set settings, e *step.Env, clock fun
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	sort.Slice(facts, func(i, j int) bool { return facts[i].Secret < facts[j].Secret })
 	recs := make([]Record, len(facts))
 	for i, f := range facts {
 		recs[i] = NewRecord(f, now, set.maxAge)
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].Secret < recs[j].Secret })
-	return recs, nil
+	return recs, facts, nil
 }
 
 // logFindings names each overdue or stuck secret on its own log line, so

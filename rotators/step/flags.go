@@ -36,6 +36,8 @@ type Options struct {
 	MaxAge        string
 	OutputDir     string
 	FailOnOverdue bool
+	Plan          string // overdue or all: also write the fleet flows' rotation plan
+	StuckAfter    string // a PENDING older than this is stuck, younger is a rotation in progress
 }
 
 // flagSpec describes one flag of the shared table.
@@ -68,6 +70,8 @@ var flagTable = []flagSpec{
 	{name: "max-age", meta: "AGE", usage: "rotation period: a CURRENT older than this is overdue (90d, 36h, ...)", def: "90d"},
 	{name: "output-dir", meta: "DIR", usage: "directory for the report files <store>-inventory.jsonl and .csv", def: "."},
 	{name: "fail-on-overdue", bool: true, usage: "exit 4 when a secret is overdue or has a PENDING left over (default: report and exit 0)"},
+	{name: "plan", meta: "MODE", usage: "also plan unattended rotations of the opted-in secrets (tag rotation-auto=true): overdue (overdue or stuck ones) or all; appends to rotation-plan.jsonl in --output-dir"},
+	{name: "stuck-after", meta: "AGE", usage: "with --plan: a PENDING older than this is stuck and is rolled back before the rotation; a younger one is a rotation in progress, skipped", def: "3h"},
 }
 
 // EnvName is the environment variable that sets a flag.
@@ -143,7 +147,8 @@ func (c Command) options(vals map[string]*string, bools map[string]*bool) (Optio
 		Strategy: str("strategy"), DryRun: bl("dry-run"), Stage: str("stage"), ExpectReject: bl("expect-reject"),
 		AdminSecret: str("admin-secret"), Timeout: 2 * time.Minute, Force: bl("force"), ExpectUnused: bl("expect-unused"),
 		ReconcileGrants: bl("reconcile-grants"), AccountHost: str("account-host"),
-		Prefix: str("prefix"), Tag: str("tag"), MaxAge: str("max-age"), OutputDir: str("output-dir"), FailOnOverdue: bl("fail-on-overdue")}
+		Prefix: str("prefix"), Tag: str("tag"), MaxAge: str("max-age"), OutputDir: str("output-dir"), FailOnOverdue: bl("fail-on-overdue"),
+		Plan: str("plan"), StuckAfter: str("stuck-after")}
 	if t := str("timeout"); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 {
