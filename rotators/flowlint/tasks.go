@@ -87,6 +87,10 @@ func (l *linter) task(t *yaml.Node, avail set) []string {
 		l.unknownType(get(t, "type"), what, typ, taskSpecs)
 	}
 	l.checkRetry(get(t, "retry"))
+	if sp.loop {
+		// a loop's condition and children read its iterationCount
+		avail = avail.with(id)
+	}
 	l.taskExprs(t, sp, exprCtx{where: what, avail: avail, self: id})
 	switch typ {
 	case commandsType:

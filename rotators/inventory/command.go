@@ -138,7 +138,14 @@ func (inv inventory) run(ctx context.Context, e *step.Env) (step.Result, error) 
 			return step.Result{}, err
 		}
 		e.Log.Info("plan", "store", inv.scheme, "mode", set.plan, "to_rotate", len(todo), "skipped", len(skipped), "plan", PlanFile)
-		outputs["plan"], outputs["skipped"], outputs["count"] = todo, skipped, len(todo)
+		logSkipped(e, skipped)
+		overdue := []string{}
+		for _, it := range skipped {
+			if it.Overdue {
+				overdue = append(overdue, it.Secret)
+			}
+		}
+		outputs["plan"], outputs["skipped"], outputs["count"], outputs["skipped_overdue"] = todo, skipped, len(todo), overdue
 	}
 	return step.Result{
 		Outputs: outputs,

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
+	"github.com/kestra-rotation/rotation-pack/rotators/step"
 )
 
 // The tags (Vault custom_metadata, AWS tags, Azure tags, GCP annotations or
@@ -41,6 +43,11 @@ type PlanItem struct {
 	Overdue bool   `json:"overdue"`
 	Why     string `json:"why,omitempty"`
 }
+
+// refRe is the validator of rotate-secret's secret and admin_secret inputs
+// (TestRefValidator keeps them equal): a reference it refuses is skipped
+// here, since Kestra would refuse to start its rotation.
+var refRe = regexp.MustCompile(`^(vault://[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)+(\?pending=_[A-Za-z0-9_-]+)?|awssm://[A-Za-z0-9_+=@:-][A-Za-z0-9_.:+=@-]*(/[A-Za-z0-9_+=@:-][A-Za-z0-9_.:+=@-]*)*|azkv://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]/[A-Za-z0-9-]+(\?expires=[0-9]+[dhms])?|gcpsm://[a-z0-9][a-z0-9-]{0,62}/[A-Za-z0-9_-]+)$`)
 
 var (
 	planTargets    = map[string]bool{"postgres": true, "mysql": true, "redis": true}
@@ -76,9 +83,11 @@ func Plan(scheme string, f Facts, r Record, mode string, now time.Time, stuckAft
 		it.Strategy = "single"
 	}
 	switch {
+	case !refRe.MatchString(it.Secret):
+		it.Why = "reference outside rotate-secret's input validator"
 	case !planTargets[it.Target]:
 		it.Why = fmt.Sprintf("tag %s %q: want postgres, mysql or redis", TagTarget, it.Target)
-	case !strings.HasPrefix(it.Admin, scheme+"://"):
+	case !strings.HasPrefix(it.Admin, scheme+"://") || !refRe.MatchString(it.Admin):
 		it.Why = fmt.Sprintf("tag %s: want a %s:// reference", TagAdmin, scheme)
 	case !planStrategies[it.Strategy]:
 		it.Why = fmt.Sprintf("tag %s %q: want single, alternate or dual", TagStrategy, it.Strategy)
@@ -133,4 +142,17 @@ func appendPlan(dir string, items []PlanItem) (todo, skipped []PlanItem, err err
 		}
 	}
 	return todo, skipped, nil
+}
+
+// logSkipped names each skipped secret and why, so the execution log says
+// what was left alone without opening the outputs.
+func logSkipped(e *step.Env, skipped []PlanItem) {
+	const limit = 200
+	for i, it := range skipped {
+		if i == limit {
+			e.Log.Info("more skipped secrets in the outputs", "not_shown", len(skipped)-limit)
+			return
+		}
+		e.Log.Info("skipped", "secret", it.Secret, "overdue", it.Overdue, "why", it.Why)
+	}
 }
