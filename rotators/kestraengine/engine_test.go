@@ -32,7 +32,15 @@ type execution struct {
 	TaskRuns []taskRun `json:"taskRuns"`
 	Logs     []logLine `json:"logs"`
 	Error    string    `json:"error"`
-	Took     time.Duration
+	Labels   []label   `json:"labels"`
+	// DurationMs is Kestra's own start-to-end time of the execution.
+	DurationMs int64 `json:"durationMs"`
+	Took       time.Duration
+}
+
+type label struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 type taskRun struct {

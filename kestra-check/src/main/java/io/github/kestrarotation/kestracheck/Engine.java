@@ -95,6 +95,9 @@ public final class Engine {
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("id", e.getId());
         res.put("state", e.getState().getCurrent().toString());
+        // labels as {key, value}, and Kestra's own start-to-end time (without this harness's log settling)
+        res.put("labels", e.getLabels() == null ? List.of() : e.getLabels());
+        res.put("durationMs", e.getState().getDuration().map(java.time.Duration::toMillis).orElse(0L));
         List<Map<String, Object>> trs = new ArrayList<>();
         for (TaskRun tr : e.getTaskRunList()) {
             Map<String, Object> m = new LinkedHashMap<>();
