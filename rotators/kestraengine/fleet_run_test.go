@@ -90,3 +90,62 @@ func TestRotateOverdue(t *testing.T) {
 	}
 	scan(t, x, values)
 }
+
+// TestRotateNow runs flows/rotate-now.yaml: a dry run by default (nothing
+// changes), a confirm input that does not name the prefixes (nothing runs),
+// and a real run limited by the tag input.
+func TestRotateNow(t *testing.T) {
+	k := kestra(t)
+	f := newFleet(t, 4) // 0 pg not opted in, 1 pg, 2 redis, 3 redis (wrong admin)
+	base := f.inputs(4)
+	base["confirm"] = base["vault_prefix"] + " " + base["awssm_prefix"]
+	tests := []struct {
+		name        string
+		set         map[string]string
+		wantState   string
+		wantRotated int
+		wantSkipped int
+		changed     []int // secrets rotated for real
+	}{
+		{"dry run by default", nil, "SUCCESS", 3, 1, nil},
+		{"confirm names another prefix", map[string]string{"confirm": "vault://secret/other/"}, "FAILED", -1, -1, nil},
+		{"tag rotation-target=postgres", map[string]string{"dry_run": "false", "tag": "rotation-target=postgres"}, "SUCCESS", 1, 1, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := map[string]string{}
+			for k, v := range base {
+				in[k] = v
+			}
+			for k, v := range tt.set {
+				in[k] = v
+			}
+			before := make([]string, len(f.secrets))
+			for i, m := range f.secrets {
+				before[i] = f.current(t, m)
+			}
+			x := k.run(t, "flows/rotate-now.yaml", fleetFlows, in)
+			x.check(t, "rotate-now ("+tt.name+")", tt.wantState, nil)
+			if tt.wantRotated < 0 {
+				if tr := x.task("plan"); tr == nil || tr.State != "FAILED" || len(x.children()) != 0 || !x.logged("plan", "confirm does not name the prefix") {
+					t.Errorf("want the plan refused and no rotation started\n%s", x)
+				}
+			} else if s := x.summary(t); s.RotatedCount != tt.wantRotated || s.FailedCount != 0 || s.SkippedCount != tt.wantSkipped {
+				t.Errorf("got %d rotated, %d failed, %d skipped; want %d, 0, %d", s.RotatedCount, s.FailedCount, s.SkippedCount, tt.wantRotated, tt.wantSkipped)
+			}
+			values := append([]string{}, f.seen...)
+			for i, m := range f.secrets {
+				cur := f.current(t, m)
+				values = append(values, cur)
+				want := false
+				for _, c := range tt.changed {
+					want = want || c == i
+				}
+				if changed := cur != before[i]; changed != want || !m.logsIn(cur) {
+					t.Errorf("%s: changed %v, want %v; CURRENT logs in %v", m.ref, changed, want, m.logsIn(cur))
+				}
+			}
+			scan(t, x, values)
+		})
+	}
+}
