@@ -101,4 +101,3 @@ func TestRetryExit3(t *testing.T) {
 		})
 	}
 }
-

@@ -38,7 +38,17 @@ func TestFleetThroughput(t *testing.T) {
 			s := x.summary(t)
 			// the planted failure (secret 3) and the opted-out secret 0 only
 			if x.State != "FAILED" || s.FailedCount != 1 || s.RotatedCount != n-2 {
-				t.Errorf("%d secrets, parallelism %d: got %s, %d rotated, %d failed; want FAILED, %d, 1", n, p, x.State, s.RotatedCount, s.FailedCount, n-2)
+				t.Errorf("%d secrets, parallelism %d: got %s, %d rotated, %d failed %v; want FAILED, %d, 1", n, p, x.State, s.RotatedCount, s.FailedCount, s.Failed, n-2)
+				for _, tr := range x.TaskRuns {
+					if tr.Child == nil {
+						t.Logf("task %s %s %v", tr.TaskID, tr.State, tr.Outputs["vars"])
+					}
+				}
+				for _, l := range x.Logs {
+					if l.Level != "INFO" || l.TaskID == "pick" || l.TaskID == "record" {
+						t.Logf("log %s %s %.300s", l.TaskID, l.Level, l.Message)
+					}
+				}
 			}
 			var child time.Duration
 			for _, c := range x.children() {
@@ -46,7 +56,7 @@ func TestFleetThroughput(t *testing.T) {
 			}
 			kestraTime := time.Duration(x.DurationMs) * time.Millisecond
 			rows = append(rows, fmt.Sprintf("| %d | %d | %d | %d | %.1f s | %.1f | %.2f s | %.1f s |", n, p, s.RotatedCount, s.FailedCount,
-				kestraTime.Seconds(), float64(s.RotatedCount)/kestraTime.Minutes(), (child / time.Duration(max(1, len(x.children())))).Seconds(),
+				kestraTime.Seconds(), float64(s.RotatedCount)/kestraTime.Minutes(), (child/time.Duration(max(1, len(x.children())))).Seconds(),
 				time.Since(start).Seconds()))
 			t.Log(rows[len(rows)-1])
 		}

@@ -195,10 +195,10 @@ type summary struct {
 	Rotated []struct{ Secret, Execution string }
 	Failed  []struct {
 		Secret, Execution, Step string
-		ExitCode            string `json:"exit_code"`
+		ExitCode                string `json:"exit_code"`
 	}
-	StillOverdue                                          []string `json:"still_overdue"`
-	RotatedCount, FailedCount, SkippedCount, OverdueCount int
+	StillOverdue                                                  []string `json:"still_overdue"`
+	RotatedCount, FailedCount, SkippedCount, OverdueCount, NotRun int
 }
 
 func (x *execution) summary(t *testing.T) summary {
@@ -217,6 +217,7 @@ func (x *execution) summary(t *testing.T) summary {
 		F int `json:"failed_count"`
 		S int `json:"skipped_count"`
 		O int `json:"still_overdue_count"`
+		N int `json:"not_run_count"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
@@ -224,7 +225,7 @@ func (x *execution) summary(t *testing.T) summary {
 	if err := json.Unmarshal(b, &counts); err != nil {
 		t.Fatal(err)
 	}
-	s.RotatedCount, s.FailedCount, s.SkippedCount, s.OverdueCount = counts.R, counts.F, counts.S, counts.O
+	s.RotatedCount, s.FailedCount, s.SkippedCount, s.OverdueCount, s.NotRun = counts.R, counts.F, counts.S, counts.O, counts.N
 	return s
 }
 
