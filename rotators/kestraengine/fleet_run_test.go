@@ -133,6 +133,12 @@ func TestRotateNow(t *testing.T) {
 			} else if s := x.summary(t); s.RotatedCount != tt.wantRotated || s.FailedCount != 0 || s.SkippedCount != tt.wantSkipped {
 				t.Errorf("got %d rotated, %d failed, %d skipped; want %d, 0, %d", s.RotatedCount, s.FailedCount, s.SkippedCount, tt.wantRotated, tt.wantSkipped)
 			}
+			want := map[bool]string{true: "dry-run", false: "rotated"}[tt.set["dry_run"] != "false"]
+			for _, c := range x.children() {
+				if c.label("outcome") != want {
+					t.Errorf("rotate-secret execution %s: got outcome %q, want %q", c.ID, c.label("outcome"), want)
+				}
+			}
 			values := append([]string{}, f.seen...)
 			for i, m := range f.secrets {
 				cur := f.current(t, m)
