@@ -28,14 +28,13 @@ import (
 // roles and half Redis ACL users, opted in to unattended rotation by tags,
 // with one admin credential per store and target.
 type fleet struct {
-	vc       *api.Client
-	sm       *secretsmanager.Client
-	folder   string // Vault: secret/<folder>
-	awsName  string // Secrets Manager: names start with it
-	admins   map[string]string
-	secrets  []*member
-	seen     []string
-	plantErr string // the secret whose admin tag names a wrong admin password
+	vc      *api.Client
+	sm      *secretsmanager.Client
+	folder  string // Vault: secret/<folder>
+	awsName string // Secrets Manager: names start with it
+	admins  map[string]string
+	secrets []*member
+	seen    []string
 }
 
 // member is one secret of the fleet and what the test expects of it.
