@@ -80,6 +80,12 @@ const sqs = "  - id: queue\n    type: io.kestra.plugin.aws.sqs.RealtimeTrigger\n
 
 // TestClean checks flows that keep every rule: base, and variants using
 // what the rules must allow.
+// loop is a LoopUntil task for the cases below.
+const loop = "  - id: batches\n    type: io.kestra.plugin.core.flow.LoopUntil\n    condition: \"{{ outputs.step.vars.last }}\"\n" +
+	"    checkFrequency: {maxIterations: 3}\n    tasks:\n" +
+	"      - {id: step, type: io.kestra.plugin.core.log.Log, message: \"{{ outputs.batches.iterationCount }}\"}\n" +
+	"      - {id: tag, type: io.kestra.plugin.core.execution.Labels, labels: {secret: \"{{ inputs.secret }}\"}}\n"
+
 func TestClean(t *testing.T) {
 	sw := "  - id: pick\n    type: io.kestra.plugin.core.flow.Switch\n    value: \"{{ inputs.mode }}\"\n" +
 		"    cases:\n      dual:\n        - {id: d, type: io.kestra.plugin.core.log.Log, message: \"{{ outputs.check }}\"}\n" +
@@ -92,6 +98,8 @@ func TestClean(t *testing.T) {
 		"label list":           {"{team: secops}", "[{key: team, value: secops}]"},
 		"switch":               {"errors:\n", sw + "errors:\n"},
 		"bracket outputs":      {"{{ outputs.one }}", "{{ outputs['one'].value }} {{ inputs['secret'] }}"},
+		// a loop's condition reads its children, its children its iterationCount
+		"loop until": {"errors:\n", loop + "errors:\n"},
 	}
 	for name, v := range variants {
 		src := strings.Replace(base, v[0], v[1], 1)
@@ -149,6 +157,7 @@ func TestRules(t *testing.T) {
 		{"parallel sibling", r("message: two", "message: \"{{ outputs.one }}\""), "outputs-ref", "not run yet"},
 		{"no such task", r("{{ outputs.one }}", "{{ outputs['nope'] }}"), "outputs-ref", "no task \"nope\""},
 		{"itself", r("{{ outputs.one }}", "{{ outputs.check.x }}"), "outputs-ref", "itself"},
+		{"loop condition on a later task", r("errors:\n", strings.Replace(loop, "outputs.step.vars.last", "outputs.rollback", 1)+"errors:\n"), "outputs-ref", "not run yet"},
 		{"outputs in trigger", r("{dry_run: true}", "{dry_run: \"{{ outputs.stage }}\"}"), "outputs-ref", "no task outputs exist here"},
 		{"undeclared input", r("{{ outputs.one }}", "{{ inputs.nope }}"), "inputs-ref", "inputs.nope"},
 		{"undeclared var", r("{{ vars.owner }}", "{{ vars.nope }}"), "vars-ref", "vars.nope"},

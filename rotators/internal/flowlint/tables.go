@@ -13,6 +13,7 @@ const (
 	sequentialType = "io.kestra.plugin.core.flow.Sequential"
 	ifType         = "io.kestra.plugin.core.flow.If"
 	switchType     = "io.kestra.plugin.core.flow.Switch"
+	loopUntilType  = "io.kestra.plugin.core.flow.LoopUntil"
 	scheduleType   = "io.kestra.plugin.core.trigger.Schedule"
 	dockerRunner   = "io.kestra.plugin.scripts.runner.docker.Docker"
 	processRunner  = "io.kestra.plugin.core.runner.Process"
@@ -27,6 +28,7 @@ type spec struct {
 	parallel bool     // children of "tasks" run at the same time
 	cases    bool     // "cases" is a map of task lists (Switch)
 	oneOf    []string // at least one of these is required
+	loop     bool     // its own outputs (iterationCount) exist in its children and its condition
 }
 
 var topLevelKeys = []string{
@@ -74,6 +76,15 @@ var taskSpecs = map[string]spec{
 		props: []string{"value", "cases", "defaults", "errors", "finally"}, required: []string{"value"},
 		children: []string{"defaults"}, cases: true,
 	},
+	// The one loop both versions have (ForEach is 1.3 only, Loop 2.0 only).
+	loopUntilType: {
+		props:    []string{"tasks", "condition", "failOnMaxReached", "checkFrequency", "errors", "finally"},
+		required: []string{"tasks", "condition"}, children: []string{"tasks"}, loop: true,
+	},
+	"io.kestra.plugin.core.execution.Labels": {props: []string{"labels"}, required: []string{"labels"}},
+	"io.kestra.plugin.core.kv.Set": {props: []string{"key", "value", "namespace", "overwrite", "ttl", "kvType", "kvDescription"},
+		required: []string{"key", "value"}},
+	"io.kestra.plugin.core.kv.Delete": {props: []string{"key", "namespace", "errorOnMissing"}, required: []string{"key"}},
 }
 
 var runnerSpecs = map[string]spec{

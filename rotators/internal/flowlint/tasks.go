@@ -43,6 +43,30 @@ func (l *linter) collectTaskIDs(n *yaml.Node) {
 	}
 }
 
+// descendants returns the ids of the tasks under n, at any depth.
+func descendants(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var ids []string
+	switch n.Kind {
+	case yaml.MappingNode:
+		if id, ok := scalar(get(n, "id")); ok && get(n, "type") != nil {
+			ids = append(ids, id)
+		}
+		for i := 1; i < len(n.Content); i += 2 {
+			if k := n.Content[i-1].Value; k != "taskRunner" && k != "inputs" {
+				ids = append(ids, descendants(n.Content[i])...)
+			}
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			ids = append(ids, descendants(c)...)
+		}
+	}
+	return ids
+}
+
 // checkAllTasks walks tasks, then errors (which may use any task's
 // outputs), then finally.
 func (l *linter) checkAllTasks(root *yaml.Node) {
@@ -87,7 +111,14 @@ func (l *linter) task(t *yaml.Node, avail set) []string {
 		l.unknownType(get(t, "type"), what, typ, taskSpecs)
 	}
 	l.checkRetry(get(t, "retry"))
-	l.taskExprs(t, sp, exprCtx{where: what, avail: avail, self: id})
+	own := avail
+	if sp.loop {
+		// a loop's children read its iterationCount; its condition, checked
+		// after each iteration, also reads its children's outputs
+		avail = avail.with(id)
+		own = avail.with(descendants(get(t, "tasks"))...)
+	}
+	l.taskExprs(t, sp, exprCtx{where: what, avail: own, self: id})
 	switch typ {
 	case commandsType:
 		l.commands = true

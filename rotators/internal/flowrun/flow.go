@@ -48,8 +48,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// CommandsType is the only task type flowrun runs.
+// CommandsType is the task type flowrun runs (besides Subflow).
 const CommandsType = "io.kestra.plugin.scripts.shell.Commands"
+
+// LabelsType labels the execution in Kestra; flowrun passes over it.
+const LabelsType = "io.kestra.plugin.core.execution.Labels"
 
 // Flow is the part of a Kestra flow that flowrun reads. Unknown properties
 // are rejected when it is parsed.
@@ -63,6 +66,7 @@ type Flow struct {
 	Tasks       []Task            `yaml:"tasks"`
 	Errors      []Task            `yaml:"errors"`
 	Triggers    []map[string]any  `yaml:"triggers"` // not run by flowrun
+	Outputs     []map[string]any  `yaml:"outputs"`  // flow outputs: not evaluated by flowrun
 }
 
 // Input is a flow input.
@@ -94,6 +98,9 @@ type Task struct {
 	Retry          *Retry            `yaml:"retry"`
 	Timeout        string            `yaml:"timeout"`
 	OutputFiles    []string          `yaml:"outputFiles"` // globs, kept after the task (TaskRun.OutputFiles)
+
+	// Labels task (io.kestra.plugin.core.execution.Labels): a no-op here.
+	Labels map[string]string `yaml:"labels"`
 
 	// Subflow properties.
 	Namespace      string            `yaml:"namespace"`
@@ -225,6 +232,11 @@ func (t Task) check() error {
 		return nil
 	case SubflowType:
 		return t.checkSubflow()
+	case LabelsType:
+		if len(t.Labels) == 0 || t.Commands != nil || t.FlowID != "" {
+			return errors.New("a Labels task has labels only")
+		}
+		return nil
 	}
 	return fmt.Errorf("task type %q is not supported by flowrun", t.Type)
 }

@@ -144,6 +144,9 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 	case SubflowType:
 		r.runSubflow(ctx, t, rc, tr)
 		return tr
+	case LabelsType:
+		tr.State, tr.ExitCode = Success, 0
+		return tr
 	case CommandsType:
 	default:
 		tr.fail("flowrun runs only %s and %s tasks, not %s", CommandsType, SubflowType, t.Type)

@@ -35,9 +35,17 @@ type execution struct {
 	TaskRuns []taskRun      `json:"taskRuns"`
 	Logs     []logLine      `json:"logs"`
 	Error    string         `json:"error"`
-	Took     time.Duration
-	Runner   string // the task runner it ran under: Process or Docker
-	Version  string // Kestra's version
+	Labels   []label        `json:"labels"`
+	// DurationMs is Kestra's own start-to-end time of the execution.
+	DurationMs int64 `json:"durationMs"`
+	Took       time.Duration
+	Runner     string // the task runner it ran under: Process or Docker
+	Version    string // Kestra's version
+}
+
+type label struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 type taskRun struct {

@@ -237,6 +237,13 @@ func (tt pgVaultCase) run(t *testing.T, k *engine) *execution {
 		"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": "single", "grace": "5s",
 		"dry_run": strconv.FormatBool(tt.dryRun)})
 	x.check(t, "postgres-password-vault ("+tt.name+")", tt.wantState, tt.wantTasks)
+	outcome := map[bool]string{true: "dry-run", false: "rotated"}[tt.dryRun]
+	if tt.wantState == "FAILED" {
+		outcome = "failed"
+	}
+	if x.label("secret") != f.secretRef || x.label("store") != "vault" || x.label("target") != "postgres" || x.label("outcome") != outcome {
+		t.Errorf("got labels %v, want secret, store vault, target postgres and outcome %s", x.Labels, outcome)
+	}
 	if tr := x.task("rollback"); tt.wantState == "SUCCESS" && tr != nil {
 		t.Errorf("rollback ran in a successful execution")
 	}

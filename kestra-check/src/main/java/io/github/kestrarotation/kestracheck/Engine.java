@@ -105,6 +105,9 @@ public final class Engine {
         res.put("id", e.getId());
         res.put("state", e.getState().getCurrent().toString());
         res.put("inputs", e.getInputs() == null ? Map.of() : e.getInputs());
+        // labels as {key, value}, and Kestra's own start-to-end time (without this harness's log settling)
+        res.put("labels", e.getLabels() == null ? List.of() : e.getLabels());
+        res.put("durationMs", e.getState().getDuration().map(java.time.Duration::toMillis).orElse(0L));
         List<Map<String, Object>> trs = new ArrayList<>();
         for (TaskRun tr : e.getTaskRunList()) {
             Map<String, Object> m = new LinkedHashMap<>();
