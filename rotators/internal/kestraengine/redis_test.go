@@ -75,3 +75,35 @@ func TestRedisVault(t *testing.T) {
 		})
 	}
 }
+
+// TestSubflowRedis runs flows/rotate-cache-redis-password.yaml, the thin
+// flow that calls rotate-secret with target redis and strategy dual, and
+// follows the child execution; Vault and Redis judge the result.
+func TestSubflowRedis(t *testing.T) {
+	k := kestra(t)
+	f := newRedisFixture(t, false)
+	_, before := f.current(t)
+	x := k.run(t, "flows/rotate-cache-redis-password.yaml", []string{"flows/rotate-secret.yaml"},
+		map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef})
+	x.row(t, "rotate-cache-redis-password -> rotate-secret")
+	if x.State != "SUCCESS" {
+		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
+	}
+	tr := x.task("rotate")
+	if tr == nil || tr.Child == nil || tr.Child.State != "SUCCESS" {
+		t.Fatalf("task rotate: no successful child execution\n%s", x)
+	}
+	for _, id := range []string{"stage", "deploy", "validate", "promote", "revoke", "verify_old_refused"} {
+		if c := tr.Child.task(id); c == nil || c.State != "SUCCESS" {
+			t.Errorf("child task %s: got %v, want SUCCESS", id, c)
+		}
+	}
+	if got := tr.Child.label("target"); got != "redis" {
+		t.Errorf("child label target: got %q, want redis", got)
+	}
+	cur, after := f.current(t)
+	if after != before+1 || cur == f.initial || !redisLogsIn(f.user, cur) || redisLogsIn(f.user, f.initial) {
+		t.Errorf("got version %d (was %d); want a new CURRENT that logs in and the old password refused", after, before)
+	}
+	scan(t, x, append(f.seen, cur))
+}
