@@ -289,6 +289,22 @@ func TestSubflow(t *testing.T) {
 	x := k.run(t, "flows/rotate-orders-db-password.yaml", []string{"flows/rotate-secret.yaml"},
 		map[string]string{"secret": f.secretRef, "admin_secret": f.adminRef})
 	x.row(t, "rotate-orders-db-password -> rotate-secret")
+	tr := rotatedThroughSubflow(t, x)
+	cur, after := f.current(t)
+	if after != before+1 || !f.logsIn(cur) || f.logsIn(f.initial) {
+		t.Errorf("got version %d (was %d); want a new CURRENT that logs in and the old password refused", after, before)
+	}
+	if len(tr.Child.Logs) == 0 {
+		t.Error("the child execution has no logs")
+	}
+	scan(t, x, append(f.seen, cur))
+}
+
+// rotatedThroughSubflow checks that x succeeded and that its task rotate
+// started a rotate-secret execution whose every step succeeded, and returns
+// that task run.
+func rotatedThroughSubflow(t *testing.T, x *execution) *taskRun {
+	t.Helper()
 	if x.State != "SUCCESS" {
 		t.Fatalf("got state %s, want SUCCESS\n%s", x.State, x)
 	}
@@ -301,14 +317,7 @@ func TestSubflow(t *testing.T) {
 			t.Errorf("child task %s: got %v, want SUCCESS", id, c)
 		}
 	}
-	cur, after := f.current(t)
-	if after != before+1 || !f.logsIn(cur) || f.logsIn(f.initial) {
-		t.Errorf("got version %d (was %d); want a new CURRENT that logs in and the old password refused", after, before)
-	}
-	if len(tr.Child.Logs) == 0 {
-		t.Error("the child execution has no logs")
-	}
-	scan(t, x, append(f.seen, cur))
+	return tr
 }
 
 // TestComplianceReport runs flows/rotation-compliance-report.yaml over one
