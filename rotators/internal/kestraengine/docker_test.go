@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/testimage"
 )
 
@@ -171,16 +173,21 @@ func TestDockerRunner(t *testing.T) {
 		if tt.dryRun {
 			continue
 		}
-		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) { inContainers(t, tt.run(t, k)) })
+		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) {
+			inContainers(t, tt.run(t, k), "flows/postgres-password-vault.yaml")
+		})
 	}
-	t.Run("rotation-compliance-report", func(t *testing.T) { inContainers(t, complianceReport(t, k)) })
+	t.Run("rotation-compliance-report", func(t *testing.T) {
+		inContainers(t, complianceReport(t, k), "flows/rotation-compliance-report.yaml")
+	})
 }
 
-// inContainers fails t unless every task run of x that ran commands
-// (SUCCESS or FAILED) had exactly one container of the flows' image,
-// created and removed, as podman's event log tells: Kestra's Docker runner
-// labels each container with the execution and task ids.
-func inContainers(t *testing.T, x *execution) {
+// inContainers fails t unless every task run of x that ran commands (a
+// script task of flow, SUCCESS or FAILED) had exactly one container of the
+// flows' image, created and removed, as podman's event log tells: Kestra's
+// Docker runner labels each container with the execution and task ids.
+// The engine runs the other tasks (Labels) itself, in no container.
+func inContainers(t *testing.T, x *execution, flow string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -196,8 +203,9 @@ func inContainers(t *testing.T, x *execution) {
 		}
 	}
 	n := 0
+	scripts := scriptTasks(t, flow)
 	for _, tr := range x.TaskRuns {
-		if tr.State != "SUCCESS" && tr.State != "FAILED" {
+		if (tr.State != "SUCCESS" && tr.State != "FAILED") || !scripts[tr.TaskID] {
 			continue
 		}
 		n++
@@ -210,4 +218,33 @@ func inContainers(t *testing.T, x *execution) {
 	if n == 0 {
 		t.Errorf("no task ran\n%s", x)
 	}
+}
+
+// scriptTasks returns the ids of flow's tasks (errors: included) that run
+// commands: io.kestra.plugin.scripts.* types.
+func scriptTasks(t *testing.T, flow string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(env.Root, flow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Tasks, Errors []struct {
+			ID   string `yaml:"id"`
+			Type string `yaml:"type"`
+		}
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", flow, err)
+	}
+	ids := map[string]bool{}
+	for _, task := range append(f.Tasks, f.Errors...) {
+		if strings.HasPrefix(task.Type, "io.kestra.plugin.scripts.") {
+			ids[task.ID] = true
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatalf("%s: no script task", flow)
+	}
+	return ids
 }
