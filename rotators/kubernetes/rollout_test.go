@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
@@ -76,27 +77,15 @@ func TestRolloutOutcomes(t *testing.T) {
 
 	t.Run("timeout_is_retryable", func(t *testing.T) {
 		ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS=deployment/"+deployName)
-		d, err := c.cs.AppsV1().Deployments(ns).Get(ctx, deployName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Spec.Template.Spec.NodeSelector = map[string]string{"no-such-node": "true"} // its new pods stay Pending
-		if _, err := c.cs.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		// its new pods stay Pending; a patch, since the controller updates
+		// the Deployment's status meanwhile (an Update could conflict)
+		patchDeployment(t, c, ns, `{"spec":{"template":{"spec":{"nodeSelector":{"no-such-node":"true"}}}}}`)
 		run := r.Must(t, core.ExitUnavailable, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id, "--timeout", "3s")
 		if !strings.Contains(run.Stdout, "rollout consumer=deployment/app") {
 			t.Errorf("got stdout %q, want rollout progress lines", run.Stdout)
 		}
 		r.Must(t, core.ExitRejected, "kubernetes-validate", "--secret", ref.String())
-		d, err = c.cs.AppsV1().Deployments(ns).Get(ctx, deployName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Spec.Template.Spec.NodeSelector = nil
-		if _, err := c.cs.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		patchDeployment(t, c, ns, `{"spec":{"template":{"spec":{"nodeSelector":null}}}}`)
 		if again := r.Must(t, 0, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id); again.Changed() {
 			t.Errorf("re-run after a timeout: got changed true, want false (the Secret and the restart were done)")
 		}
@@ -152,4 +141,13 @@ func TestRolloutOutcomes(t *testing.T) {
 			t.Errorf("got stderr %q, want it to say the Secret does not exist", run.Stderr)
 		}
 	})
+}
+
+// patchDeployment applies a JSON merge patch to the test's Deployment.
+func patchDeployment(t *testing.T, c *cluster, ns, patch string) {
+	t.Helper()
+	_, err := c.cs.AppsV1().Deployments(ns).Patch(context.Background(), deployName, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+	if err != nil {
+		t.Fatalf("patch deployment: %v", err)
+	}
 }
