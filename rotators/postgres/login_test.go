@@ -15,7 +15,7 @@ import (
 // TestRotationWithVaultLogin: a whole PostgreSQL rotation, with its undo,
 // with the secret and the admin credential in OpenBao and every binary
 // (and every vault-get helper the targets start) logging in by AppRole, by
-// JWT or by Kubernetes (its TokenReview answered by a loopback double), no
+// JWT or by Kubernetes (its TokenReview answered by a real API server), no
 // VAULT_TOKEN in the environment, the role's tokens holding only the
 // documented policy.
 func TestRotationWithVaultLogin(t *testing.T) {
@@ -24,7 +24,7 @@ func TestRotationWithVaultLogin(t *testing.T) {
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	put := func(t testing.TB, name string, v core.Value) core.Ref { return vaulttest.Put(t, vc, name, v) }
-	for _, method := range []func(testing.TB, *api.Client, string) vaulttest.Login{vaulttest.AppRole, vaulttest.JWT, vaulttest.Kubernetes} {
+	for _, method := range []func(testing.TB, *api.Client, string) vaulttest.Login{vaulttest.AppRole, vaulttest.JWT, vaulttest.KubernetesOn(env.Kube, env.Root)} {
 		l := method(t, vc, "conformance/")
 		for _, s := range []core.Strategy{core.Single, core.Alternate} {
 			t.Run(l.Method+"/"+string(s), func(t *testing.T) {

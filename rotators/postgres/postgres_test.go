@@ -20,7 +20,7 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, GCPSM: true, AzKV: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Moto: true, GCPSM: true, AzKV: true, Binaries: true, Kube: true}, &env))
 }
 
 // putFunc writes a secret value under a fresh name in a store.

@@ -43,14 +43,14 @@ func TestStoreConformanceJWT(t *testing.T) {
 }
 
 // TestStoreConformanceKubernetes: the store suite logging in with a pod's
-// service-account token through OpenBao's kubernetes backend, whose one
-// call to a cluster (TokenReview) a loopback test double answers.
+// service-account token through OpenBao's kubernetes backend, which checks
+// it with a real API server's TokenReview (vaulttest.KubernetesOn).
 func TestStoreConformanceKubernetes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs an OpenBao server")
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
-	conformance.StoreSuite(t, vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Kubernetes(t, vc, "conformance/")))
+	conformance.StoreSuite(t, vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.KubernetesOn(env.Kube, env.Root)(t, vc, "conformance/")))
 }
 
 // TestInventoryAppRole: vault-inventory logs in by AppRole too.
@@ -70,7 +70,7 @@ func TestLogin(t *testing.T) {
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 	ar, jwt := vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/")
-	k8s := vaulttest.Kubernetes(t, vc, "conformance/")
+	k8s := vaulttest.KubernetesOn(env.Kube, env.Root)(t, vc, "conformance/")
 	dir := t.TempDir()
 	file := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -86,6 +86,9 @@ func TestLogin(t *testing.T) {
 	}
 	jwtKeyless := vaulttest.SignJWT(t, otherKey, "kestra-worker", time.Hour)
 	wrapped := vaulttest.WrappedSecretID(t, vc, ar)
+	// Real tokens of accounts the role does not name: another account of
+	// its namespace, and an account of its name in another namespace.
+	saOther, saOtherNS := k8s.Sign(t, "someone-else", time.Hour), k8s.Sign(t, "vt-"+conformance.RandomID("")+":kestra-rotation", time.Hour)
 	base := []string{"VAULT_AUTH_METHOD=approle", "VAULT_AUTH_MOUNT=" + ar.Mount}
 	tests := []struct {
 		name string
@@ -104,6 +107,8 @@ func TestLogin(t *testing.T) {
 		{"jwt other subject", replace(jwt.Env, "VAULT_AUTH_JWT_FILE", file("sub.jwt", jwt.Sign(t, "someone-else", time.Hour))), core.ExitUsage, false},
 		{"kubernetes", k8s.Env, 0, false},
 		{"kubernetes token the cluster did not issue", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", file("forged.sa", k8s.Sign(t, "", 0))), core.ExitUsage, false},
+		{"kubernetes service account not named by the role", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", file("other.sa", saOther)), core.ExitUsage, false},
+		{"kubernetes role's account name in another namespace", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", file("otherns.sa", saOtherNS)), core.ExitUsage, false},
 		{"kubernetes token file missing", replace(k8s.Env, "VAULT_AUTH_JWT_FILE", filepath.Join(dir, "none")), core.ExitUsage, false},
 		{"a token wins over a broken method", append(replace(ar.Env, "VAULT_SECRET_ID", "wrong"), "VAULT_TOKEN="+vaulttest.PolicyToken(t, vc, "conformance/")), 0, false},
 		{"no credential at all", nil, core.ExitUsage, false},
@@ -111,7 +116,7 @@ func TestLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Login{Env: tt.env, Secrets: slices.Concat(ar.Secrets, jwt.Secrets, k8s.Secrets)})
-			h.Secrets = append(h.Secrets, wrapped, jwtKeyless)
+			h.Secrets = append(h.Secrets, wrapped, jwtKeyless, saOther, saOtherNS)
 			r := h.NewRunner(t)
 			ref := h.NewSecret(t, conformance.DBValue(r, "app"))
 			id := conformance.RandomID("rot-")
@@ -143,7 +148,7 @@ func TestTokenRevokedAtExit(t *testing.T) {
 		t.Skip("needs an OpenBao server")
 	}
 	vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
-	for _, l := range []vaulttest.Login{vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/"), vaulttest.Kubernetes(t, vc, "conformance/")} {
+	for _, l := range []vaulttest.Login{vaulttest.AppRole(t, vc, "conformance/"), vaulttest.JWT(t, vc, "conformance/"), vaulttest.KubernetesOn(env.Kube, env.Root)(t, vc, "conformance/")} {
 		t.Run(l.Method, func(t *testing.T) {
 			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, l)
 			r := h.NewRunner(t)

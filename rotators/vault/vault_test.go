@@ -9,12 +9,13 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/vault/vaulttest"
 )
 
-// env is the OpenBao dev server and the built binaries, shared by the
-// package's tests; empty under -short.
+// env is the OpenBao dev server, the built binaries and a Kubernetes
+// control plane (whose TokenReview the kubernetes login uses), shared by
+// the package's tests; empty under -short.
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Binaries: true, Kube: true}, &env))
 }
 
 func TestStoreConformance(t *testing.T) {

@@ -1,104 +1,156 @@
 package vaulttest
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/json"
-	"encoding/pem"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 
-// Service account the Kubernetes login tests pretend the pod runs as.
+// The service account and namespace docs/stores/vault.md binds; the tests
+// keep the account's name and replace the namespace by a fresh one.
 const (
-	k8sNamespace = "kestra"
+	docNamespace = "kestra"
 	k8sAccount   = "kestra-rotation"
 )
 
-// Kubernetes enables OpenBao's kubernetes auth at a fresh mount, pointed at
-// a TokenReview endpoint served on loopback: a test double of the one API
-// call the auth backend makes to a cluster (POST
-// /apis/authentication.k8s.io/v1/tokenreviews), which accepts exactly the
-// service-account token written here and answers as the API server does.
-// The login itself, the role's bindings and the token's policy are
-// OpenBao's real kubernetes backend. Until the tests have a real control
-// plane, this is what shows the binaries' side of the method.
-func Kubernetes(t testing.TB, c *api.Client, prefix string) Login {
-	uid := conformance.RandomID("uid-")
-	sa := signSAToken(t, uid)
-	host, caPEM := serveTokenReview(t, sa, uid)
-	l := Login{Method: "kubernetes", Mount: "kubernetes-" + conformance.RandomID(""), Policy: Policy(t, c, prefix)}
-	enableAuth(t, c, l.Mount, "kubernetes")
-	write(t, c, "auth/"+l.Mount+"/config", map[string]any{"kubernetes_host": host, "kubernetes_ca_cert": caPEM,
-		"token_reviewer_jwt": sa, "disable_local_ca_jwt": true})
-	write(t, c, "auth/"+l.Mount+"/role/rotation", map[string]any{"bound_service_account_names": k8sAccount,
-		"bound_service_account_namespaces": k8sNamespace, "token_policies": l.Policy,
-		"token_no_default_policy": true, "token_ttl": "10m", "token_max_ttl": "30m"})
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte(sa), 0o600); err != nil {
-		t.Fatal(err)
+// KubernetesOn returns a Login maker for OpenBao's kubernetes auth checking
+// tokens with the real API server of kube (root is the module root, where
+// docs/stores/vault.md is read). Each Login gets a fresh namespace holding
+// the service account kestra-rotation, bound to system:auth-delegator by the
+// ClusterRoleBinding of the docs; the auth mount is configured as the docs
+// say (no token_reviewer_jwt: the client's own token authenticates the
+// TokenReview), and the binaries get a token of that account minted by the
+// TokenRequest API, as the kubelet projects one into a pod.
+//
+// Sign(t, "name", ttl) mints a real token of another account of the same
+// namespace, Sign(t, "namespace:name", ttl) of an account elsewhere (each
+// created and bound to system:auth-delegator); Sign(t, "", 0)
+// forges one with the same claims as the binaries' token, signed by a key
+// the cluster does not have.
+func KubernetesOn(kube *testsrv.Kube, root string) func(testing.TB, *api.Client, string) Login {
+	return func(t testing.TB, c *api.Client, prefix string) Login {
+		cs, err := kube.Client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca, err := os.ReadFile(kube.CAFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns := "vt-" + conformance.RandomID("")
+		sa, token := serviceAccountToken(t, cs, root, ns, k8sAccount, time.Hour)
+		l := Login{Method: "kubernetes", Mount: "kubernetes-" + conformance.RandomID(""), Policy: Policy(t, c, prefix)}
+		enableAuth(t, c, l.Mount, "kubernetes")
+		write(t, c, "auth/"+l.Mount+"/config", map[string]any{"kubernetes_host": kube.Server, "kubernetes_ca_cert": string(ca),
+			"disable_local_ca_jwt": true})
+		write(t, c, "auth/"+l.Mount+"/role/rotation", map[string]any{"bound_service_account_names": k8sAccount,
+			"bound_service_account_namespaces": ns, "token_policies": l.Policy,
+			"token_no_default_policy": true, "token_ttl": "10m", "token_max_ttl": "30m"})
+		file := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(file, []byte(token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l.Env = []string{"VAULT_AUTH_METHOD=kubernetes", "VAULT_AUTH_MOUNT=" + l.Mount, "VAULT_AUTH_ROLE=rotation", "VAULT_AUTH_JWT_FILE=" + file}
+		l.Secrets = []string{token}
+		l.Sign = func(t testing.TB, account string, ttl time.Duration) string {
+			if account == "" {
+				return forgeSAToken(t, ns, sa)
+			}
+			other, name, ok := strings.Cut(account, ":")
+			if !ok {
+				other, name = ns, account
+			}
+			_, tok := serviceAccountToken(t, cs, root, other, name, ttl)
+			return tok
+		}
+		return l
 	}
-	l.Env = []string{"VAULT_AUTH_METHOD=kubernetes", "VAULT_AUTH_MOUNT=" + l.Mount, "VAULT_AUTH_ROLE=rotation", "VAULT_AUTH_JWT_FILE=" + file}
-	l.Secrets = []string{sa}
-	// Another token of the same claims, which the cluster did not issue.
-	l.Sign = func(t testing.TB, _ string, _ time.Duration) string { return signSAToken(t, uid) }
-	return l
 }
 
-// signSAToken makes a projected service-account token's shape: the claims
-// the auth backend reads before it asks the TokenReview API.
-func signSAToken(t testing.TB, uid string) string {
+// serviceAccountToken makes namespace ns (if missing) and the service
+// account name in it, binds it to system:auth-delegator with the docs'
+// ClusterRoleBinding, removed when the test ends with the namespace, and
+// returns the account's uid and a token from the TokenRequest API.
+func serviceAccountToken(t testing.TB, cs *kubernetes.Clientset, root, ns, name string, ttl time.Duration) (string, string) {
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err == nil {
+		t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	} else if !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("create namespace %s: %v", ns, err)
+	}
+	sa, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create service account %s/%s: %v", ns, name, err)
+	}
+	crb := docTokenReviewBinding(t, root)
+	crb.Name += "-" + ns + "-" + name
+	crb.Subjects[0].Namespace, crb.Subjects[0].Name = ns, name
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("bind %s/%s to %s: %v", ns, name, crb.RoleRef.Name, err)
+	}
+	t.Cleanup(func() { _ = cs.RbacV1().ClusterRoleBindings().Delete(context.Background(), crb.Name, metav1.DeleteOptions{}) })
+	secs := int64(ttl / time.Second)
+	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name,
+		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &secs}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("token request for %s/%s: %v", ns, name, err)
+	}
+	return string(sa.UID), tr.Status.Token
+}
+
+// docTokenReviewBinding is the ClusterRoleBinding of docs/stores/vault.md,
+// the YAML block of its section "Kubernetes: the cluster side".
+func docTokenReviewBinding(t testing.TB, root string) *rbacv1.ClusterRoleBinding {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "docs", "stores", "vault.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sect, ok := strings.Cut(string(b), "#### Kubernetes: the cluster side")
+	_, block, ok2 := strings.Cut(sect, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("docs/stores/vault.md: no yaml block under #### Kubernetes: the cluster side")
+	}
+	crb := &rbacv1.ClusterRoleBinding{}
+	if err := yaml.NewYAMLOrJSONDecoder(strings.NewReader(block), 4096).Decode(crb); err != nil {
+		t.Fatalf("doc ClusterRoleBinding: %v", err)
+	}
+	if crb.Kind != "ClusterRoleBinding" || crb.RoleRef.Name != "system:auth-delegator" || len(crb.Subjects) != 1 ||
+		crb.Subjects[0].Name != k8sAccount || crb.Subjects[0].Namespace != docNamespace {
+		t.Fatalf("doc ClusterRoleBinding: got %+v; want %s/%s bound to system:auth-delegator", crb, docNamespace, k8sAccount)
+	}
+	return crb
+}
+
+// forgeSAToken makes a token with a projected service-account token's
+// claims for kestra-rotation in ns (uid included), signed by a fresh key.
+func forgeSAToken(t testing.TB, ns, uid string) string {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	return signES256(t, key, "sa-key", map[string]any{"iss": "https://kubernetes.default.svc", "aud": []string{"https://kubernetes.default.svc"},
-		"sub": "system:serviceaccount:" + k8sNamespace + ":" + k8sAccount,
+		"sub": "system:serviceaccount:" + ns + ":" + k8sAccount,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"kubernetes.io": map[string]any{"namespace": k8sNamespace, "serviceaccount": map[string]string{"name": k8sAccount, "uid": uid}}})
-}
-
-// serveTokenReview answers TokenReviews over TLS, as an API server does:
-// authenticated for token, refused for anything else. It returns the base
-// URL and the PEM of the certificate to trust.
-func serveTokenReview(t testing.TB, token, uid string) (string, string) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodPost || req.URL.Path != "/apis/authentication.k8s.io/v1/tokenreviews" {
-			http.NotFound(w, req)
-			return
-		}
-		var review struct {
-			Spec struct {
-				Token     string   `json:"token"`
-				Audiences []string `json:"audiences"`
-			} `json:"spec"`
-		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, req.Body, 1<<20)).Decode(&review); err != nil {
-			http.Error(w, "bad review", http.StatusBadRequest)
-			return
-		}
-		status := map[string]any{"authenticated": false, "error": "invalid bearer token"}
-		if review.Spec.Token == token {
-			status = map[string]any{"authenticated": true, "audiences": review.Spec.Audiences,
-				"user": map[string]any{"username": "system:serviceaccount:" + k8sNamespace + ":" + k8sAccount, "uid": uid,
-					"groups": []string{"system:serviceaccounts", "system:serviceaccounts:" + k8sNamespace}}}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
-			"status": status})
-	}))
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	return srv.URL, string(ca)
+		"kubernetes.io": map[string]any{"namespace": ns, "serviceaccount": map[string]string{"name": k8sAccount, "uid": uid}}})
 }
