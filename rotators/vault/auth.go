@@ -46,6 +46,10 @@ func loginMethod(getenv func(string) string) (api.AuthMethod, error) {
 	if getenv("VAULT_TOKEN") != "" {
 		return nil, nil
 	}
+	getenv, err := withAuthSettings(getenv)
+	if err != nil {
+		return nil, err
+	}
 	method, mount := methodMount(getenv)
 	if strings.Contains(mount, "..") {
 		return nil, fmt.Errorf("%w: %s=%q: a mount path has no .. segment", core.ErrUsage, EnvAuthMount, mount)
@@ -53,6 +57,8 @@ func loginMethod(getenv func(string) string) (api.AuthMethod, error) {
 	switch method {
 	case "":
 		return nil, fmt.Errorf("%w: neither VAULT_TOKEN nor %s is set (approle, kubernetes or jwt)", core.ErrUsage, EnvAuthMethod)
+	case "token":
+		return nil, fmt.Errorf("%w: %s=token needs VAULT_TOKEN, which is empty", core.ErrUsage, EnvAuthMethod)
 	case "approle":
 		return appRole(getenv, mount)
 	case "kubernetes":
@@ -96,9 +102,11 @@ func appRole(getenv func(string) string, mount string) (api.AuthMethod, error) {
 		return nil, fmt.Errorf("%w: %s=approle needs %s or %s", core.ErrUsage, EnvAuthMethod, EnvRoleID, EnvRoleIDFile)
 	}
 	var sid approle.SecretID
+	// Both set: the file, once the self-rotation wrote it, takes over from
+	// VAULT_SECRET_ID, which only bootstraps (docs/stores/vault.md).
 	switch env, file := getenv(EnvSecretID), getenv(EnvSecretIDFile); {
-	case env != "" && file != "":
-		return nil, fmt.Errorf("%w: set %s or %s, not both", core.ErrUsage, EnvSecretID, EnvSecretIDFile)
+	case env != "" && file != "" && fileExists(file):
+		sid.FromFile = file
 	case env != "":
 		sid.FromString = env
 	case file != "":

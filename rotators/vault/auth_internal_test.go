@@ -34,7 +34,17 @@ func TestLoginMethod(t *testing.T) {
 		{"approle wrapped not a bool", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r", EnvSecretID: "s", EnvSecretIDWrapped: "yes please"}, core.ErrUsage},
 		{"approle without role id", map[string]string{EnvAuthMethod: "approle", EnvSecretID: "s"}, core.ErrUsage},
 		{"approle without secret id", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r"}, core.ErrUsage},
-		{"approle secret id twice", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r", EnvSecretID: "s", EnvSecretIDFile: roleFile}, core.ErrUsage},
+		{"approle secret id file and env", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r", EnvSecretID: "s", EnvSecretIDFile: roleFile}, &approle.AppRoleAuth{}},
+		{"approle secret id file not written yet", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r", EnvSecretID: "s", EnvSecretIDFile: filepath.Join(dir, "none")}, &approle.AppRoleAuth{}},
+		{"token method without a token", map[string]string{EnvAuthMethod: "token"}, core.ErrUsage},
+		{"token method with a token", map[string]string{EnvAuthMethod: "token", "VAULT_TOKEN": "t"}, nil},
+		{"settings in VAULT_AUTH", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id=r  mount=approle-x", EnvSecretID: "s"}, &approle.AppRoleAuth{}},
+		{"kubernetes role in VAULT_AUTH", map[string]string{EnvAuthMethod: "kubernetes", EnvAuth: "role=rotation"}, kubernetesLogin{}},
+		{"VAULT_AUTH unknown key", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id=r secret_id=s"}, core.ErrUsage},
+		{"VAULT_AUTH word without value", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id", EnvSecretID: "s"}, core.ErrUsage},
+		{"VAULT_AUTH key twice", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id=r role_id=q", EnvSecretID: "s"}, core.ErrUsage},
+		{"VAULT_AUTH disagrees with a variable", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id=r", EnvRoleID: "q", EnvSecretID: "s"}, core.ErrUsage},
+		{"VAULT_AUTH agrees with a variable", map[string]string{EnvAuthMethod: "approle", EnvAuth: "role_id=r", EnvRoleID: "r", EnvSecretID: "s"}, &approle.AppRoleAuth{}},
 		{"approle role id twice", map[string]string{EnvAuthMethod: "approle", EnvRoleID: "r", EnvRoleIDFile: roleFile, EnvSecretID: "s"}, core.ErrUsage},
 		{"approle role id file missing", map[string]string{EnvAuthMethod: "approle", EnvRoleIDFile: filepath.Join(dir, "none"), EnvSecretID: "s"}, core.ErrUsage},
 		{"kubernetes", map[string]string{EnvAuthMethod: "kubernetes", EnvAuthRole: "rotation"}, kubernetesLogin{}},
@@ -73,7 +83,7 @@ func TestLoginDefaults(t *testing.T) {
 	if want := (kubernetesLogin{role: "rotation", mount: "kubernetes", file: KubernetesTokenFile}); got != want {
 		t.Errorf("got %+v; want %+v", got, want)
 	}
-	env = map[string]string{EnvAuthMethod: "jwt", EnvAuthJWTFile: "/run/ci/token", EnvAuthMount: "/gitlab/"}
+	env = map[string]string{EnvAuthMethod: "jwt", EnvAuth: "jwt_file=/run/ci/token mount=/gitlab/"}
 	got, err = loginMethod(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -98,6 +98,8 @@ func TestLogin(t *testing.T) {
 	}{
 		{"approle from env", ar.Env, 0, false},
 		{"approle from files", append(base, "VAULT_ROLE_ID_FILE="+file("role", roleID), "VAULT_SECRET_ID_FILE="+file("sid", secretID)), 0, false},
+		{"approle settings in VAULT_AUTH", []string{"VAULT_AUTH_METHOD=approle", "VAULT_AUTH=role_id=" + roleID + " mount=" + ar.Mount, "VAULT_SECRET_ID=" + secretID, "VAULT_TOKEN="}, 0, false},
+		{"token method without a token", []string{"VAULT_AUTH_METHOD=token", "VAULT_TOKEN="}, core.ExitUsage, false},
 		{"approle wrapped secret id", append(base, "VAULT_ROLE_ID="+roleID, "VAULT_SECRET_ID="+wrapped, "VAULT_SECRET_ID_WRAPPED=true"), 0, true},
 		{"approle wrapped secret id used twice", append(base, "VAULT_ROLE_ID="+roleID, "VAULT_SECRET_ID="+wrapped, "VAULT_SECRET_ID_WRAPPED=true"), core.ExitUsage, false},
 		{"approle wrong secret id", append(base, "VAULT_ROLE_ID="+roleID, "VAULT_SECRET_ID="+conformance.RandomID("wrong-sid-")), core.ExitUsage, false},
@@ -128,7 +130,7 @@ func TestLogin(t *testing.T) {
 				return
 			}
 			method := envValue(tt.env, "VAULT_AUTH_METHOD")
-			if envValue(tt.env, "VAULT_TOKEN") == "" && !strings.Contains(run.Stdout, "logged in by "+method+" at auth/") {
+			if envValue(tt.env, "VAULT_TOKEN") == "" && !strings.Contains(run.Stdout, "logged in by "+method+" at auth/"+ar.Mount) && !strings.Contains(run.Stdout, "logged in by "+method+" at auth/"+envValue(tt.env, "VAULT_AUTH_MOUNT")) {
 				t.Errorf("stage's audit lines do not say it logged in by %s:\n%s", method, run.Stdout)
 			}
 			if !tt.once {

@@ -92,8 +92,14 @@ func newSession() (*session, string, error) {
 	if method == nil && c.Token() == "" {
 		return nil, "", fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
 	}
-	m, mount := methodMount(os.Getenv)
-	return &session{c: c, method: method, name: m + " at auth/" + mount}, cfg.Address, nil
+	name := ""
+	if method != nil {
+		// loginMethod read the same settings without an error
+		getenv, _ := withAuthSettings(os.Getenv)
+		m, mount := methodMount(getenv)
+		name = m + " at auth/" + mount
+	}
+	return &session{c: c, method: method, name: name}, cfg.Address, nil
 }
 
 type paths struct {

@@ -9,15 +9,18 @@ import (
 // The subset of Pebble that flowrun parses: string literals, variables
 // (inputs.X, execution.id, outputs.T.vars.K, trigger.X.Y, envs.x), secret('NAME'),
 // parentheses, map literals, `==`, `~`, the filters replace, jq and first,
-// and the ternary `c ? a : b`. Precedences are Pebble's (CoreExtension):
-// `==` 30 < `|` 100 < `~` 110, and the ternary binds loosest. Anything else
+// Kestra's `??` (a default for an undefined setting, envs.x ?? 'v'), and
+// the ternary `c ? a : b`. Precedences are Pebble's (CoreExtension) and
+// Kestra's: `==` 30 < `|` 100 < `~` 110 < `??` 120, and the ternary binds
+// loosest. Anything else
 // is a parse error, so CheckExpressions refuses it before a flow runs.
 
 // Operator precedences from Pebble's CoreExtension.
 const (
-	precEquals = 30
-	precFilter = 100
-	precConcat = 110
+	precEquals   = 30
+	precFilter   = 100
+	precConcat   = 110
+	precCoalesce = 120 // Kestra's Extension
 )
 
 var (
@@ -56,6 +59,8 @@ func tokenize(src string) ([]token, error) {
 				return nil, fmt.Errorf("string literal %q: escapes and interpolation are not supported", lit)
 			}
 			out, s = append(out, token{tokString, lit}), s[end+2:]
+		case strings.HasPrefix(s, "??"):
+			out, s = append(out, token{tokPunct, "??"}), s[2:]
 		case strings.HasPrefix(s, "=="):
 			out, s = append(out, token{tokPunct, "=="}), s[2:]
 		case strings.ContainsRune(".(){}:,?|~", rune(s[0])):
@@ -151,6 +156,11 @@ func (p *parser) binary(minPrec int) (node, error) {
 			var right node
 			right, err = p.binary(precConcat + 1)
 			left = concat{left, right}
+		case p.peek("??") && precCoalesce >= minPrec:
+			p.pos++
+			var right node
+			right, err = p.binary(precCoalesce + 1)
+			left = coalesce{left, right}
 		case p.peek("==") && precEquals >= minPrec:
 			p.pos++
 			var right node

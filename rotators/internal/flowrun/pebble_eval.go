@@ -23,6 +23,7 @@ type (
 	concat     struct{ l, r node }
 	equals     struct{ l, r node }
 	ternary    struct{ cond, yes, no node }
+	coalesce   struct{ l, r node }
 	mapLit     []mapEntry
 	mapEntry   struct {
 		key string
@@ -70,6 +71,22 @@ func (n equals) eval(c Context) (any, error) {
 		return l == nil && r == nil, nil
 	}
 	return nil, fmt.Errorf("==: flowrun compares strings only, got %T and %T", l, r)
+}
+
+// errUndefined marks a lookup of a setting that is not defined, which
+// Kestra's `??` replaces by its right side (its NullCoalescingExpression
+// catches Pebble's AttributeNotFoundException, nothing else: a missing
+// secret() is an error there too).
+var errUndefined = errors.New("not defined")
+
+// eval of ?? is the left side, or the right one when the left is an
+// undefined setting.
+func (n coalesce) eval(c Context) (any, error) {
+	v, err := n.l.eval(c)
+	if errors.Is(err, errUndefined) {
+		return n.r.eval(c)
+	}
+	return v, err
 }
 
 // eval of the ternary evaluates only the branch it takes, as Pebble does:

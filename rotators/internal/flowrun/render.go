@@ -108,7 +108,7 @@ func (c Context) lookup(path []string) (any, error) {
 	case "envs":
 		v, ok := c.Envs[strings.ToUpper(path[1])]
 		if !ok {
-			return nil, fmt.Errorf("envs.%s is not defined (Kestra reads ENV_%s)", path[1], strings.ToUpper(path[1]))
+			return nil, fmt.Errorf("envs.%s is %w (Kestra reads ENV_%s)", path[1], errUndefined, strings.ToUpper(path[1]))
 		}
 		return v, nil
 	}

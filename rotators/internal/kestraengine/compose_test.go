@@ -97,12 +97,15 @@ func grantDocumentedPolicy(t *testing.T) {
 	if err != nil || len(policies) != 1 {
 		t.Fatalf("got policies %v (want one) and the documented policy: %v", policies, err)
 	}
-	have, err := c.Sys().GetPolicy(policies[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Sys().PutPolicy(policies[0], have+"\n"+string(doc)); err != nil {
-		t.Fatalf("write policy: %v", err)
+	// and to the policy of the AppRole the package's engine logs in with
+	for _, p := range []string{policies[0], flowLogin.Policy} {
+		have, err := c.Sys().GetPolicy(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Sys().PutPolicy(p, have+"\n"+string(doc)); err != nil {
+			t.Fatalf("write policy: %v", err)
+		}
 	}
 }
 

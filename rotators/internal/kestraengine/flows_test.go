@@ -30,7 +30,11 @@ var (
 	eng        *engine
 	engErr     error
 	prefix     string // every fixture's secrets are under secret/<prefix>
-	flowToken  string // the engine's secret('VAULT_TOKEN'): the documented policy for prefix
+	flowToken  string // the secret('VAULT_TOKEN') of the other engines (2.0.0, Docker): the documented policy for prefix
+	// flowLogin is how this engine's flows log in to Vault: AppRole, its
+	// tokens holding the documented policy for prefix; the engine has no
+	// VAULT_TOKEN at all (docs/stores/vault.md, "In Kestra").
+	flowLogin  vaulttest.Login
 	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
 	awsSecret  string
 	azSecret   string // the engine's AZURE_CLIENT_SECRET
@@ -75,16 +79,19 @@ func kestra(t *testing.T) *engine {
 		vc := vaulttest.Client(t, env.Bao.Addr, env.Bao.Token)
 		prefix = "kengine-" + conformance.RandomID("") + "/"
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
+		flowLogin = vaulttest.AppRole(t, vc, prefix)
+		roleID, secretID := flowLogin.Secrets[0], flowLogin.Secrets[1]
 		azSecret = conformance.RandomID("sp-secret-")
 		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
 		eng, engErr = startEngine(env.Root, env.BinDir, engineOpts{version: "1.3.19"},
-			map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
+			map[string]string{"VAULT_SECRET_ID": secretID, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it
 				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
 				"AZURE_CLIENT_SECRET": azSecret, "ROTATION_WEBHOOK_KEY": webhookKey},
-			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
+			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region,
+				"VAULT_AUTH_METHOD": "approle", "VAULT_AUTH": "role_id=" + roleID + " mount=" + flowLogin.Mount},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
 			append([]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
@@ -178,7 +185,7 @@ func scan(t *testing.T, x *execution, values []string) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, v := range values {
+	for _, v := range append(values, flowLogin.Secrets...) {
 		if len(v) < 6 {
 			continue
 		}
@@ -197,7 +204,12 @@ func scan(t *testing.T, x *execution, values []string) {
 func TestPostgresVault(t *testing.T) {
 	k := kestra(t)
 	for _, tt := range pgVaultCases {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, k) })
+		t.Run(tt.name, func(t *testing.T) {
+			// no VAULT_TOKEN in the engine: stage logged in by AppRole
+			if x := tt.run(t, k); !x.logged("stage", "logged in by approle at auth/"+flowLogin.Mount) {
+				t.Errorf("stage's audit lines do not say it logged in by approle\n%s", x)
+			}
+		})
 	}
 }
 

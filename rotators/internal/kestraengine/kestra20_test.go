@@ -77,6 +77,11 @@ func TestKestra20(t *testing.T) {
 		if tt.dryRun {
 			continue
 		}
-		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) { tt.run(t, k) })
+		t.Run("postgres-password-vault "+tt.name, func(t *testing.T) {
+			// VAULT_TOKEN, the default method: no binary logs in
+			if x := tt.run(t, k); x.logged("stage", "logged in by") {
+				t.Errorf("stage logged in, with VAULT_TOKEN set\n%s", x)
+			}
+		})
 	}
 }
