@@ -6,7 +6,9 @@ import (
 	"github.com/kestra-rotation/rotation-pack/rotators/vault"
 )
 
-// Family is rotation-pack-vault: the vault-* commands.
+// Family is rotation-pack-vault: the vault-* commands, and the AppRole's
+// own secret id rotation.
 func Family() pack.Family {
-	return pack.Family{Name: pack.Name + "-vault", Commands: pack.StoreCommands("vault", vault.Open, vault.OpenInventory)}
+	return pack.Family{Name: pack.Name + "-vault",
+		Commands: append(pack.StoreCommands("vault", vault.Open, vault.OpenInventory), vault.SecretIDRotateCommand())}
 }
