@@ -31,7 +31,7 @@ just before it changed still logs in, and tokens already issued live on to their
 TTL. Re-running rotates again; a run that fails before the rename leaves the
 file as it was (its new secret id is destroyed by the next run). Needs
 VAULT_AUTH_METHOD=approle, VAULT_ROLE_ID and VAULT_SECRET_ID_FILE, and the
-policy of docs/stores/vault.md on the role's tokens. Outputs: destroyed, the
+policy docs/vault-secret-id-policy.hcl on the role's tokens. Outputs: destroyed, the
 number of secret ids destroyed; neither a secret id nor an accessor is printed.`,
 		Flags: []string{"role", "timeout"},
 		Declared: []step.Flag{

@@ -123,21 +123,15 @@ func TestSecretIDRotate(t *testing.T) {
 	}
 }
 
-// docSecretIDPolicy is the hcl block of docs/stores/vault.md's section
-// "Rotating the pack's own secret id", for the AppRole mount mount.
+// docSecretIDPolicy is docs/vault-secret-id-policy.hcl for the AppRole
+// mount mount.
 func docSecretIDPolicy(t *testing.T, mount string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(env.Root, "docs", "stores", "vault.md"))
-	if err != nil {
-		t.Fatal(err)
+	b, err := os.ReadFile(filepath.Join(env.Root, "docs", "vault-secret-id-policy.hcl"))
+	if err != nil || !strings.Contains(string(b), "auth/approle/role/rotation/") {
+		t.Fatalf("docs/vault-secret-id-policy.hcl: %v, or no auth/approle/role/rotation/ path", err)
 	}
-	_, sect, ok := strings.Cut(string(b), "### Rotating the pack's own secret id")
-	_, block, ok2 := strings.Cut(sect, "```hcl\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 || !strings.Contains(block, "auth/approle/role/rotation/") {
-		t.Fatal("docs/stores/vault.md: no hcl block for auth/approle/role/rotation/ under ### Rotating the pack's own secret id")
-	}
-	return strings.ReplaceAll(block, "auth/approle/", "auth/"+mount+"/")
+	return strings.ReplaceAll(string(b), "auth/approle/", "auth/"+mount+"/")
 }
 
 func mustWrite(t *testing.T, c *api.Client, path string, data map[string]any) *api.Secret {
