@@ -29,10 +29,7 @@ func TestSecretIDRotate(t *testing.T) {
 	if err := vc.Sys().EnableAuthWithOptions(mount, &api.EnableAuthOptions{Type: "approle"}); err != nil {
 		t.Fatal(err)
 	}
-	sidPolicy := "secret-id-" + conformance.RandomID("")
-	if err := vc.Sys().PutPolicy(sidPolicy, docSecretIDPolicy(t, mount)); err != nil {
-		t.Fatal(err)
-	}
+	sidPolicy := vaulttest.SecretIDPolicy(t, vc, env.Root, mount)
 	role := "auth/" + mount + "/role/rotation"
 	mustWrite(t, vc, role, map[string]any{"token_policies": []string{vaulttest.Policy(t, vc, "conformance/"), sidPolicy},
 		"token_no_default_policy": true, "token_ttl": "10m", "token_max_ttl": "30m", "secret_id_ttl": "1h"})
@@ -121,17 +118,6 @@ func TestSecretIDRotate(t *testing.T) {
 			bad.CheckLeaks(t)
 		})
 	}
-}
-
-// docSecretIDPolicy is docs/vault-secret-id-policy.hcl for the AppRole
-// mount mount.
-func docSecretIDPolicy(t *testing.T, mount string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(env.Root, "docs", "vault-secret-id-policy.hcl"))
-	if err != nil || !strings.Contains(string(b), "auth/approle/role/rotation/") {
-		t.Fatalf("docs/vault-secret-id-policy.hcl: %v, or no auth/approle/role/rotation/ path", err)
-	}
-	return strings.ReplaceAll(string(b), "auth/approle/", "auth/"+mount+"/")
 }
 
 func mustWrite(t *testing.T, c *api.Client, path string, data map[string]any) *api.Secret {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,11 +35,15 @@ var (
 	// flowLogin is how this engine's flows log in to Vault: AppRole, its
 	// tokens holding the documented policy for prefix; the engine has no
 	// VAULT_TOKEN at all (docs/stores/vault.md, "In Kestra").
-	flowLogin  vaulttest.Login
-	awsKeyID   string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
-	awsSecret  string
-	azSecret   string // the engine's AZURE_CLIENT_SECRET
-	webhookKey string // the engine's ROTATION_WEBHOOK_KEY
+	flowLogin vaulttest.Login
+	// sidFile is the engine's VAULT_SECRET_ID_FILE, in sidDir: written by
+	// flows/vault-approle-secret-id-rotate.yaml, read by every Vault task
+	// once it exists (VAULT_SECRET_ID bootstraps)
+	sidDir, sidFile string
+	awsKeyID        string // the engine's AWS_ACCESS_KEY_ID: an IAM user with the documented policy
+	awsSecret       string
+	azSecret        string // the engine's AZURE_CLIENT_SECRET
+	webhookKey      string // the engine's ROTATION_WEBHOOK_KEY
 )
 
 func TestMain(m *testing.M) {
@@ -58,6 +63,9 @@ func TestMain(m *testing.M) {
 	}
 	if k20Dir != "" {
 		os.RemoveAll(k20Dir)
+	}
+	if sidDir != "" {
+		os.RemoveAll(sidDir)
 	}
 	if code == 0 && os.Getenv("KESTRAENGINE_TIMINGS") == "docs" && len(timings) > 0 {
 		if err := writeTimings(env.Root, started); err != nil {
@@ -81,6 +89,15 @@ func kestra(t *testing.T) *engine {
 		flowToken = vaulttest.PolicyToken(t, vc, prefix)
 		flowLogin = vaulttest.AppRole(t, vc, prefix)
 		roleID, secretID := flowLogin.Secrets[0], flowLogin.Secrets[1]
+		// the role may rotate its own secret id into sidFile (secretid_test.go)
+		if _, err := vc.Logical().Write("auth/"+flowLogin.Mount+"/role/rotation", map[string]any{
+			"token_policies": []string{flowLogin.Policy, vaulttest.SecretIDPolicy(t, vc, env.Root, flowLogin.Mount)}}); err != nil {
+			t.Fatal(err)
+		}
+		if sidDir, engErr = os.MkdirTemp("", "kengine-sid-"); engErr != nil {
+			return
+		}
+		sidFile = filepath.Join(sidDir, "secret-id")
 		azSecret = conformance.RandomID("sp-secret-")
 		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
@@ -91,7 +108,7 @@ func kestra(t *testing.T) *engine {
 				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
 				"AZURE_CLIENT_SECRET": azSecret, "ROTATION_WEBHOOK_KEY": webhookKey},
 			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region,
-				"VAULT_AUTH_METHOD": "approle", "VAULT_AUTH": "role_id=" + roleID + " mount=" + flowLogin.Mount},
+				"VAULT_AUTH_METHOD": "approle", "VAULT_AUTH": "role_id=" + roleID + " mount=" + flowLogin.Mount + " secret_id_file=" + sidFile},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
 			append([]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",

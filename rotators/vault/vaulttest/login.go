@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +160,21 @@ func serveJWKS(t testing.TB, pub *ecdsa.PublicKey) string {
 func Policy(t testing.TB, c *api.Client, prefix string) string {
 	name := "rotation-" + conformance.RandomID("")
 	if err := c.Sys().PutPolicy(name, policyText(t, prefix)); err != nil {
+		t.Fatalf("write policy: %v", err)
+	}
+	return name
+}
+
+// SecretIDPolicy writes docs/vault-secret-id-policy.hcl (under root) for
+// the AppRole mount mount and role rotation under a fresh name, and returns
+// the name: what vault-secret-id-rotate needs besides the rotation policy.
+func SecretIDPolicy(t testing.TB, c *api.Client, root, mount string) string {
+	b, err := os.ReadFile(filepath.Join(root, "docs", "vault-secret-id-policy.hcl"))
+	if err != nil || !strings.Contains(string(b), "auth/approle/role/rotation/") {
+		t.Fatalf("docs/vault-secret-id-policy.hcl: %v, or no auth/approle/role/rotation/ path", err)
+	}
+	name := "secret-id-" + conformance.RandomID("")
+	if err := c.Sys().PutPolicy(name, strings.ReplaceAll(string(b), "auth/approle/", "auth/"+mount+"/")); err != nil {
 		t.Fatalf("write policy: %v", err)
 	}
 	return name
