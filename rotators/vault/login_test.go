@@ -115,6 +115,9 @@ func TestLogin(t *testing.T) {
 		{"a token wins over a broken method", append(replace(ar.Env, "VAULT_SECRET_ID", "wrong"), "VAULT_TOKEN="+vaulttest.PolicyToken(t, vc, "conformance/")), 0, false},
 		{"no credential at all", nil, core.ExitUsage, false},
 	}
+	// which check refused, where it matters: the role's bindings, not RBAC
+	refusedBecause := map[string]string{"kubernetes service account not named by the role": "service account name not authorized",
+		"kubernetes role's account name in another namespace": "namespace not authorized"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := vaulttest.LoginHarness(t, env.Bao.Addr, env.Bao.Token, env.BinDir, vaulttest.Login{Env: tt.env, Secrets: slices.Concat(ar.Secrets, jwt.Secrets, k8s.Secrets)})
@@ -124,6 +127,9 @@ func TestLogin(t *testing.T) {
 			id := conformance.RandomID("rot-")
 			run := r.Must(t, tt.want, "vault-stage", "--secret", ref.String(), "--rotation", id, "--generate", "length=32")
 			if tt.want != 0 {
+				if why := refusedBecause[tt.name]; !strings.Contains(run.Stderr, why) {
+					t.Errorf("got stderr %q; want the refusal to say %q", run.Stderr, why)
+				}
 				if !strings.Contains(run.Stderr, "VAULT_TOKEN") && !strings.Contains(run.Stderr, "vault login with") {
 					t.Errorf("got stderr %q; want it to say the login failed", run.Stderr)
 				}
