@@ -208,7 +208,7 @@ func checkFirstRun(t *testing.T, env map[string]string, volumes, seed []string, 
 }
 
 // unusedByDefault reports whether every read of envs.name in the flow src
-// is "inputs.X == '-' ? '' : envs.name" with X an input whose default is
+// is "inputs.X == '-' ? ” : envs.name" with X an input whose default is
 // "-": with the input defaults (the quickstart's first run) Pebble never
 // evaluates it, so the setting need not be defined (KUBECONFIG behind
 // kube_secret_name).
@@ -223,7 +223,7 @@ func unusedByDefault(t *testing.T, src []byte, name string) bool {
 	if err := yaml.Unmarshal(src, &flow); err != nil {
 		t.Fatal(err)
 	}
-	guarded := regexp.MustCompile(`inputs\.(\w+) == '-' \? '' : envs\.` + regexp.QuoteMeta(name) + `\b`).FindAllStringSubmatch(string(src), -1)
+	guarded := regexp.MustCompile(`inputs\.(\w+) == '-' \? '' : envs\.`+regexp.QuoteMeta(name)+`\b`).FindAllStringSubmatch(string(src), -1)
 	if len(guarded) == 0 || len(guarded) != len(regexp.MustCompile(`\benvs\.`+regexp.QuoteMeta(name)+`\b`).FindAllIndex(src, -1)) {
 		return false
 	}
