@@ -208,10 +208,10 @@ func checkFirstRun(t *testing.T, env map[string]string, volumes, seed []string, 
 }
 
 // unusedByDefault reports whether every read of envs.name in the flow src
-// is "inputs.X == '-' ? ” : envs.name" with X an input whose default is
-// "-": with the input defaults (the quickstart's first run) Pebble never
-// evaluates it, so the setting need not be defined (KUBECONFIG behind
-// kube_secret_name).
+// is the else branch of a ternary on "inputs.X == '-'" (the empty string
+// otherwise) with X an input whose default is "-": with the input defaults
+// (the quickstart's first run) Pebble never evaluates it, so the setting
+// need not be defined (KUBECONFIG behind kube_secret_name).
 func unusedByDefault(t *testing.T, src []byte, name string) bool {
 	t.Helper()
 	var flow struct {
