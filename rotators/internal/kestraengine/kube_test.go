@@ -112,6 +112,9 @@ func (tt kubeCase) run(t *testing.T, k *engine, cs *kubernetes.Clientset) {
 				t.Errorf("%s: got %s, want %s", c.what, c.got, c.want)
 			}
 		}
+		if deployer := map[bool]string{true: "consumers_current", false: "consumers_pending"}[tt.strategy == "single"]; !x.logged(deployer, "rollout complete") {
+			t.Errorf("task %s logged no completed rollout\n%s", deployer, x)
+		}
 		if tt.strategy == "single" && sec.Annotations["rotation.kestra.io/version"] != strconv.Itoa(after) {
 			t.Errorf("version annotation: got %q, want the CURRENT version %d", sec.Annotations["rotation.kestra.io/version"], after)
 		}
