@@ -33,18 +33,26 @@ type kubeCase struct {
 	name       string
 	strategy   string
 	wrongAdmin bool
+	consumers  string // besides deployment/app
 	wantState  string
 	wantTasks  map[string]string
 }
 
 var kubeCases = []kubeCase{
-	{"single", "single", false, "SUCCESS", map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS", "consumers_pending": "SUCCESS",
+	{"single", "single", false, "", "SUCCESS", map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS", "consumers_pending": "SUCCESS",
 		"promote": "SUCCESS", "consumers_current": "SUCCESS", "revoke": "SUCCESS", "verify_old_refused": "SUCCESS"}},
-	{"alternate", "alternate", false, "SUCCESS", map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS", "consumers_pending": "SUCCESS",
+	{"alternate", "alternate", false, "", "SUCCESS", map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS", "consumers_pending": "SUCCESS",
 		"promote": "SUCCESS", "consumers_current": "SUCCESS", "revoke": "SUCCESS"}},
 	// deploy is refused (exit 4): the errors branch's kubernetes-deploy
 	// --stage current finds CURRENT in the Secret and restarts nothing
-	{"wrong admin, errors branch", "single", true, "FAILED", map[string]string{"deploy": "FAILED", "rollback": "SUCCESS"}},
+	{"wrong admin, errors branch", "single", true, "", "FAILED", map[string]string{"deploy": "FAILED", "rollback": "SUCCESS"}},
+	// the Role does not cover deployment/other: consumers_pending has
+	// written PENDING and restarted app when the API server refuses it;
+	// the errors branch puts CURRENT back and restarts app, then is
+	// refused too (the rollback task fails), and still undoes the role
+	// and discards PENDING
+	{"alternate, a consumer outside the Role, errors branch", "alternate", false, ",deployment/other", "FAILED",
+		map[string]string{"deploy": "SUCCESS", "validate": "SUCCESS", "consumers_pending": "FAILED", "rollback": "FAILED"}},
 }
 
 // TestPostgresKube runs postgres-password-vault in Kestra's engine with a
@@ -70,7 +78,7 @@ func (tt kubeCase) run(t *testing.T, k *engine, cs *kubernetes.Clientset) {
 	oldPods := podNames(t, cs, ns)
 	x := k.run(t, "flows/postgres-password-vault.yaml", nil, map[string]string{
 		"secret": f.secretRef, "admin_secret": f.adminRef, "strategy": tt.strategy, "grace": "5s",
-		"kube_secret_name": ns + "/" + kubeSecret, "kube_consumers": "deployment/" + kubeDeployment})
+		"kube_secret_name": ns + "/" + kubeSecret, "kube_consumers": "deployment/" + kubeDeployment + tt.consumers})
 	x.check(t, "postgres-password-vault + kubernetes ("+tt.name+")", tt.wantState, tt.wantTasks)
 	cur, after := f.current(t)
 	user := f.currentUser(t)
@@ -85,11 +93,18 @@ func (tt kubeCase) run(t *testing.T, k *engine, cs *kubernetes.Clientset) {
 	_, restarted := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
 	pods := podNames(t, cs, ns)
 	if tt.wantState == "FAILED" {
-		if after != before || string(sec.Data["password"]) != f.initial || restarted || !f.logsIn(f.initial) {
-			t.Errorf("got version %d (was %d), Secret holds the initial password %v, restarted %v: want Vault, PostgreSQL and Kubernetes unchanged",
-				after, before, string(sec.Data["password"]) == f.initial, restarted)
+		// CURRENT everywhere; the Deployment restarted only when the
+		// Secret had been written (then put back by this rotation)
+		written := tt.consumers != ""
+		holds := string(sec.Data["username"]) == f.user && string(sec.Data["password"]) == f.initial
+		if after != before || !holds || restarted != written || !f.logsIn(f.initial) {
+			t.Errorf("got version %d (was %d), Secret holds the initial credential %v, restarted %v (want %v): want Vault, PostgreSQL and the Secret on CURRENT",
+				after, before, holds, restarted, written)
 		}
-		if !x.logged("rollback", "step=kubernetes-deploy") {
+		if written && sec.Annotations["rotation.kestra.io/rotation"] != x.ID {
+			t.Errorf("rotation annotation: got %q, want %s (the errors branch wrote CURRENT back)", sec.Annotations["rotation.kestra.io/rotation"], x.ID)
+		}
+		if !x.logged("rollback", "secret "+ns+"/"+kubeSecret) {
 			t.Errorf("the rollback task ran no kubernetes-deploy\n%s", x)
 		}
 	} else {
