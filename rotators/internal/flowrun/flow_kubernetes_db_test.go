@@ -2,6 +2,7 @@ package flowrun_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,56 @@ func TestRotateSecretKubeConsumers(t *testing.T) {
 			if !holds || !restarted || sec.Annotations["rotation.kestra.io/rotation"] != e.ID {
 				t.Errorf("version %d -> %d: Secret holds CURRENT %v, annotated rotation %q (want %s), deployment restarted %v: want all",
 					before, after, holds, sec.Annotations["rotation.kestra.io/rotation"], e.ID, restarted)
+			}
+			f.checkLeaks(t, e)
+		})
+	}
+}
+
+// TestRotateSecretKubeConsumersDryRun: with the consumers configured, a dry
+// run of rotate-secret leaves the Secret and the Deployment untouched and
+// both consumers tasks say they skipped.
+func TestRotateSecretKubeConsumersDryRun(t *testing.T) {
+	needServers(t)
+	cs, err := env.Kube.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, strategy := range []string{"single", "alternate"} {
+		t.Run(strategy, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t)
+			ns := "flow-" + conformance.RandomID("")
+			kubeDBApp(t, ns, f.initial.Text("username"), f.initial.Text("password"))
+			r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token},
+				Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr, "KUBECONFIG": env.Kube.Kubeconfig}}
+			inputs := flowInputs(f.secretRef, f.adminRef, strategy, true)
+			for k, v := range map[string]string{"store": "vault", "target": "postgres",
+				"kube_secret_name": ns + "/orders-db", "kube_consumers": "deployment/orders-api"} {
+				inputs[k] = v
+			}
+			e := runFlow(t, "rotate-secret.yaml", r, inputs)
+			if e.State != flowrun.Success {
+				t.Fatalf("execution %s, want SUCCESS\n%s", e.State, execLog(e))
+			}
+			sec, err := cs.CoreV1().Secrets(ns).Get(ctx, "orders-db", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := cs.AppsV1().Deployments(ns).Get(ctx, "orders-api", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, restarted := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
+			if string(sec.Data["password"]) != f.initial.Text("password") || len(sec.Annotations) != 0 || restarted {
+				t.Errorf("dry run: Secret changed %v, annotations %v, restarted %v: want nothing changed",
+					string(sec.Data["password"]) != f.initial.Text("password"), sec.Annotations, restarted)
+			}
+			for _, id := range []string{"consumers_pending", "consumers_current"} {
+				tr := e.TaskRun(id)
+				if tr == nil || tr.ExitCode != 0 || len(tr.Logs) == 0 || !strings.Contains(tr.Logs[len(tr.Logs)-1].Message, "skipped") {
+					t.Errorf("task %s: want exit 0 and a \"skipped\" line, got %+v", id, tr)
+				}
 			}
 			f.checkLeaks(t, e)
 		})
