@@ -2,6 +2,8 @@ package flowrun_test
 
 import (
 	"context"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -196,4 +198,64 @@ func kubeDBApp(t *testing.T, ns, user, pw string) *appsv1.Deployment {
 			t.Fatalf("deployment %s/%s not rolled out after a minute (err %v)", ns, d.Name, err)
 		}
 	}
+}
+
+// TestRotateSecretKubeStaleRotation: a dead rotation left PENDING in Vault,
+// PostgreSQL (alternate's clone) and the Kubernetes Secret; rotate-secret
+// with stale_rotation naming it puts CURRENT back in the Secret first (stage
+// logs kubernetes-deploy --stage current for that rotation), then rotates.
+func TestRotateSecretKubeStaleRotation(t *testing.T) {
+	needServers(t)
+	cs, err := env.Kube.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	f := newFixture(t)
+	_, before := f.current(t)
+	ns := "flow-" + conformance.RandomID("")
+	kubeDBApp(t, ns, f.initial.Text("username"), f.initial.Text("password"))
+	stale := conformance.RandomID("dead-")
+	for _, args := range [][]string{
+		{"vault-stage", "--rotation", stale, "--strategy", "alternate"},
+		{"postgres-deploy", "--rotation", stale, "--stage", "pending"},
+		{"kubernetes-deploy", "--rotation", stale, "--stage", "pending"},
+	} {
+		cmd := exec.Command(filepath.Join(env.BinDir, args[0]), args[1:]...)
+		cmd.Env = []string{"VAULT_ADDR=" + env.Bao.Addr, "VAULT_TOKEN=" + f.token, "ROTATE_SECRET=" + f.secretRef,
+			"ROTATE_ADMIN_SECRET=" + f.adminRef, "KUBECONFIG=" + env.Kube.Kubeconfig, "KUBE_SECRET=" + ns + "/orders-db",
+			"KUBE_CONSUMERS=deployment/orders-api", "HOME=" + t.TempDir()}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", args[0], err, out)
+		}
+	}
+	stuck, ok := f.pending(t)
+	if sec, err := cs.CoreV1().Secrets(ns).Get(ctx, "orders-db", metav1.GetOptions{}); !ok || err != nil || string(sec.Data["password"]) != stuck.Text("password") {
+		t.Fatalf("set-up: PENDING stored %v, in the Secret %v (%v)", ok, err == nil && string(sec.Data["password"]) == stuck.Text("password"), err)
+	}
+	r := &flowrun.Runner{Secrets: map[string]string{"VAULT_TOKEN": f.token},
+		Envs: map[string]string{"VAULT_ADDR": env.Bao.Addr, "KUBECONFIG": env.Kube.Kubeconfig}}
+	inputs := flowInputs(f.secretRef, f.adminRef, "alternate", false)
+	for k, v := range map[string]string{"store": "vault", "target": "postgres", "grace": "5s", "stale_rotation": stale,
+		"kube_secret_name": ns + "/orders-db", "kube_consumers": "deployment/orders-api"} {
+		inputs[k] = v
+	}
+	e := runFlow(t, "rotate-secret.yaml", r, inputs)
+	if e.State != flowrun.Success {
+		t.Fatalf("execution %s, want SUCCESS\n%s", e.State, execLog(e))
+	}
+	undone := false
+	for _, l := range e.TaskRun("stage").Logs {
+		undone = undone || (strings.Contains(l.Message, "step=kubernetes-deploy") && strings.Contains(l.Message, "rotation="+stale) &&
+			strings.Contains(l.Message, "stage=current"))
+	}
+	if !undone {
+		t.Errorf("stage did not put CURRENT back in the Secret for %s\n%s", stale, execLog(e))
+	}
+	cur := f.wantRotated(t, before, login, false)
+	sec, err := cs.CoreV1().Secrets(ns).Get(ctx, "orders-db", metav1.GetOptions{})
+	if err != nil || string(sec.Data["password"]) != cur.Text("password") {
+		t.Errorf("the Secret does not hold the new CURRENT (%v)", err)
+	}
+	f.checkLeaks(t, e)
 }
