@@ -126,13 +126,25 @@ func (l AdminLogin) addressed() (Value, error) {
 
 // adminHosts is home and the admin secret's hosts list, as host:port keys.
 func (l AdminLogin) adminHosts(home string) []string {
+	out := []string{home}
+	for _, k := range hostsOf(l.Admin, l.DefaultPort) {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// hostsOf is v's hosts list (AdminHostsField) as host:port keys: a JSON
+// array of strings, or one string with commas; anything else names nothing.
+func hostsOf(v Value, defaultPort string) []string {
 	var list []string
-	if s := l.Admin.Text(AdminHostsField); s != "" {
+	if s := v.Text(AdminHostsField); s != "" {
 		list = strings.Split(s, ",")
 	} else {
-		l.Admin.decode(AdminHostsField, &list) // a JSON array; anything else allows nothing more
+		v.decode(AdminHostsField, &list)
 	}
-	out := []string{home}
+	var out []string
 	for _, e := range list {
 		e = strings.TrimSpace(e)
 		if e == "" {
@@ -140,7 +152,7 @@ func (l AdminLogin) adminHosts(home string) []string {
 		}
 		h, p, err := net.SplitHostPort(e)
 		if err != nil {
-			h, p = strings.Trim(e, "[]"), l.DefaultPort
+			h, p = strings.Trim(e, "[]"), defaultPort
 		}
 		if k := endpointKey(h, p); !slices.Contains(out, k) {
 			out = append(out, k)

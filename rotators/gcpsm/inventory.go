@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,7 +95,7 @@ func (inv *Inventory) List(ctx context.Context, s inventory.Scope, fn func(inven
 // describe reads one secret's versions; sib is its PENDING sibling, or nil.
 func (inv *Inventory) describe(ctx context.Context, project string, sec, sib *secretmanagerpb.Secret) (inventory.Facts, error) {
 	id := sec.GetName()[strings.LastIndex(sec.GetName(), "/")+1:]
-	f := inventory.Facts{Secret: "gcpsm://" + project + "/" + id, Created: pbTime(sec.GetCreateTime()), Tags: sec.GetLabels()}
+	f := inventory.Facts{Secret: "gcpsm://" + project + "/" + id, Created: pbTime(sec.GetCreateTime()), Tags: tags(sec)}
 	it := inv.c.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: sec.GetName(), PageSize: inventoryPageSize})
 	for {
 		v, err := it.Next()
@@ -125,6 +126,24 @@ func (inv *Inventory) describe(ctx context.Context, project string, sec, sib *se
 		f.PendingSince, _ = time.Parse(time.RFC3339, san[anStagedAt])
 	}
 	return f, nil
+}
+
+// tags are the secret's labels, and its annotations whose key starts with
+// "rotation-" (inventory.TagAuto and the other opt-in keys): label values
+// cannot hold the ':' and '/' of a reference such as rotation-admin's,
+// annotation values can. An annotation wins over a label of the same key.
+// The pack's own annotations (rotation_id, ...) use '_' and are not tags.
+func tags(sec *secretmanagerpb.Secret) map[string]string {
+	out := maps.Clone(sec.GetLabels())
+	for k, v := range sec.GetAnnotations() {
+		if strings.HasPrefix(k, "rotation-") {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // pbTime is the zero time for an absent timestamp (AsTime would say 1970).

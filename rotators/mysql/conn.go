@@ -156,6 +156,9 @@ func config(creds core.Value) (*mysql.Config, error) {
 	if host == "" {
 		return nil, fmt.Errorf("%w: no host: set host in the secret or MYSQL_HOST", core.ErrUsage)
 	}
+	if err := core.AppEndpoint(creds, os.Getenv("MYSQL_HOST"), port, defaultPort, "MYSQL_HOST"); err != nil {
+		return nil, err
+	}
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = user, pw, "tcp", net.JoinHostPort(host, port), creds.Text("dbname")
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = connectTimeout, ioTimeout, ioTimeout

@@ -74,6 +74,10 @@ func connect(ctx context.Context, creds core.Value) (*pgx.Conn, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: secret has no password field", core.ErrUsage)
 	}
+	_, port := server(creds)
+	if err := core.AppEndpoint(creds, os.Getenv("PGHOST"), port, defaultPort, "PGHOST"); err != nil {
+		return nil, err
+	}
 	kv := []string{"user=" + quoteDSN(user), "password=" + quoteDSN(pw)}
 	for _, f := range []string{"host", "port", "dbname"} {
 		if v := creds.Text(f); v != "" {

@@ -79,6 +79,17 @@ func (t Target) addr(creds core.Value) string {
 	return net.JoinHostPort(cmp.Or(host, "127.0.0.1"), cmp.Or(port, defaultPort))
 }
 
+// appEndpoint applies core.AppEndpoint to a secret without host, whose
+// server then comes from REDIS_URL.
+func (t Target) appEndpoint(creds core.Value) error {
+	if t.url == nil {
+		return nil
+	}
+	uh, _, _ := net.SplitHostPort(t.url.Addr)
+	_, port, _ := net.SplitHostPort(t.addr(creds))
+	return core.AppEndpoint(creds, uh, port, defaultPort, "REDIS_URL")
+}
+
 // client is the narrow part of go-redis the target uses: raw commands on
 // one connection.
 type client interface {
@@ -95,6 +106,9 @@ func (t Target) connect(ctx context.Context, creds core.Value) (client, error) {
 	pw, ok := creds.String("password")
 	if !ok {
 		return nil, fmt.Errorf("%w: secret has no password field", core.ErrUsage)
+	}
+	if err := t.appEndpoint(creds); err != nil {
+		return nil, err
 	}
 	opts := &redis.Options{Addr: t.addr(creds), Username: user, Password: pw, Protocol: 2, DisableIdentity: true,
 		PoolSize: 1, MaxRetries: -1, DialTimeout: connectTimeout, ReadTimeout: ioTimeout, WriteTimeout: ioTimeout,

@@ -44,6 +44,7 @@ func AdminTrustSuite(t *testing.T, target TargetHarness, wire string) {
 		{"admin_not_sent_to_the_secrets_host", trustSecretHost},
 		{"admin_hosts_list_allows_a_fleet", trustHostsList},
 		{"refused_admin_named_in_the_error", trustAdminRefused},
+		{"app_credential_only_to_a_listed_server", trustAppEndpoint},
 		{"awkward_passwords_never_leak", trustAwkward},
 	}
 	for _, tc := range tests {

@@ -162,7 +162,8 @@ func secretNeeded(line string, env map[string]string) bool {
 }
 
 // checkFirstRun checks what the quickstart's first run needs: every
-// secret('X') and envs.x of the flow it runs defined (SECRET_X, ENV_X),
+// secret('X') and envs.x of the flow it runs defined (SECRET_X, ENV_X; a
+// setting the input defaults never read may be left out),
 // Kestra's basic auth configured (1.x OSS refuses the API without it), its
 // data directory on a volume, and every credential the seed writes naming
 // an sslmode (the pack verifies TLS off loopback; postgres has no TLS here).
@@ -185,6 +186,9 @@ func checkFirstRun(t *testing.T, env map[string]string, volumes, seed []string, 
 	for _, m := range envsRe.FindAllStringSubmatch(string(src), -1) {
 		if regexp.MustCompile(`envs\.` + m[1] + `\s*\?\?`).MatchString(string(src)) {
 			continue // a setting with a default (envs.x ?? 'v') may be left undefined
+		}
+		if unusedByDefault(t, src, m[1]) {
+			continue
 		}
 		if env["ENV_"+strings.ToUpper(m[1])] == "" {
 			t.Errorf("the flow reads envs.%s: kestra has no ENV_%s", m[1], strings.ToUpper(m[1]))
@@ -228,4 +232,36 @@ func checkFirstRun(t *testing.T, env map[string]string, volumes, seed []string, 
 	if puts == 0 {
 		t.Error("seed writes no credential")
 	}
+}
+
+// unusedByDefault reports whether every read of envs.name in the flow src
+// is the else branch of a ternary on "inputs.X == '-'" (the empty string
+// otherwise) with X an input whose default is "-": with the input defaults
+// (the quickstart's first run) Pebble never evaluates it, so the setting
+// need not be defined (KUBECONFIG behind kube_secret_name).
+func unusedByDefault(t *testing.T, src []byte, name string) bool {
+	t.Helper()
+	var flow struct {
+		Inputs []struct {
+			ID       string `yaml:"id"`
+			Defaults any    `yaml:"defaults"`
+		} `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(src, &flow); err != nil {
+		t.Fatal(err)
+	}
+	guarded := regexp.MustCompile(`inputs\.(\w+) == '-' \? '' : envs\.`+regexp.QuoteMeta(name)+`\b`).FindAllStringSubmatch(string(src), -1)
+	if len(guarded) == 0 || len(guarded) != len(regexp.MustCompile(`\benvs\.`+regexp.QuoteMeta(name)+`\b`).FindAllIndex(src, -1)) {
+		return false
+	}
+	for _, g := range guarded {
+		dashed := false
+		for _, in := range flow.Inputs {
+			dashed = dashed || (in.ID == g[1] && in.Defaults == "-")
+		}
+		if !dashed {
+			return false
+		}
+	}
+	return true
 }

@@ -215,10 +215,10 @@ func TestFanOutRefusals(t *testing.T) {
 }
 
 // TestFanOutAdminOnlyToItsHosts: whoever may start the flow can put any
-// host:port in targets, but the fleet's admin credential goes only to the
-// servers its secret lists: a target of the operator's own is refused
-// (exit 2) before the admin is offered there, and the rotation is undone
-// on the others.
+// host:port in targets, but the application's credentials and the fleet's
+// admin go only to the servers their secrets list: a target of the
+// operator's own is refused (exit 2) before any connection there, and the
+// rotation is undone on the others.
 func TestFanOutAdminOnlyToItsHosts(t *testing.T) {
 	needServers(t)
 	fo := newFanout(t)
@@ -232,13 +232,11 @@ func TestFanOutAdminOnlyToItsHosts(t *testing.T) {
 	if !logged(e.TaskRun("rollback"), "could not set these targets to CURRENT: "+fake.Host()+":"+fake.Port()) {
 		t.Errorf("rollback did not name the refused target\n%s", execLog(e))
 	}
-	if !logged(e.TaskRun("deploy"), "does not name") {
-		t.Errorf("deploy did not say the admin secret does not name the target\n%s", execLog(e))
+	if !logged(e.TaskRun("deploy"), "add \"host\" to the secret, or "+fake.Host()+":"+fake.Port()+" to its \"hosts\" list") {
+		t.Errorf("deploy did not say the secret does not list the target\n%s", execLog(e))
 	}
-	for _, in := range fake.Logins() {
-		if in.User == fo.adminUser || in.Password == fo.adminPW {
-			t.Errorf("the operator's server was offered the admin credential")
-		}
+	if n := fake.Conns(); n != 0 {
+		t.Errorf("the operator's server got %d connections, want none (logins offered: %d)", n, len(fake.Logins()))
 	}
 	if _, version := fo.current(t); version != before {
 		t.Errorf("CURRENT moved from version %d to %d", before, version)

@@ -22,7 +22,8 @@ const fanoutFlow = "redis-acl-password-vault-fanout.yaml"
 
 // fanout is one ACL user on three separate Redis servers (the package's
 // server as primary and two started for the test as replicas), its secret
-// in Vault without host or port, and an admin valid on all three.
+// in Vault without host or port (its hosts list names the three), and an
+// admin valid on all three.
 type fanout struct {
 	*fixture
 	servers            []*testsrv.Redis
@@ -42,10 +43,8 @@ func newFanout(t *testing.T) *fanout {
 	for _, s := range fo.servers {
 		s.RotationUsers(t, fo.user, pw, adminUser, adminPW)
 	}
-	fo.initial = core.Value{}.With("engine", "redis").With("username", fo.user).With("password", pw)
-	fo.path = prefix + "sessions/redis"
-	fo.secretRef = vaulttest.Put(t, fo.vc, fo.path, fo.initial).String()
-	// The admin secret names the servers it may be sent to (docs/security.md).
+	// The secret and the admin secret name the servers their credentials
+	// may be sent to (docs/security.md).
 	hosts, err := json.Marshal(strings.Split(fo.targets(), ","))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +53,9 @@ func newFanout(t *testing.T) *fanout {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fo.initial = list.With("engine", "redis").With("username", fo.user).With("password", pw)
+	fo.path = prefix + "sessions/redis"
+	fo.secretRef = vaulttest.Put(t, fo.vc, fo.path, fo.initial).String()
 	admin := list.With("username", adminUser).With("password", adminPW).
 		With("host", fo.servers[0].Host).With("port", strconv.Itoa(fo.servers[0].Port))
 	fo.adminUser, fo.adminPW = adminUser, adminPW

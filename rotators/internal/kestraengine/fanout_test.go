@@ -39,7 +39,7 @@ func TestFanOut(t *testing.T) {
 	}
 	id := conformance.RandomID("")
 	path := prefix + id + "/sessions"
-	secretRef := vaulttest.Put(t, vc, path, core.Value{}.With("engine", "redis").With("username", user).With("password", pw)).String()
+	// Both secrets name the servers their credentials may go to (docs/security.md).
 	hosts, err := json.Marshal(targets)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +48,7 @@ func TestFanOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	secretRef := vaulttest.Put(t, vc, path, list.With("engine", "redis").With("username", user).With("password", pw)).String()
 	admin := list.With("username", adminUser).With("password", adminPW).With("host", servers[0].Host).With("port", strconv.Itoa(servers[0].Port))
 	adminRef := vaulttest.Put(t, vc, "rotation-admin/"+prefix+id+"/sessions", admin).String()
 

@@ -44,11 +44,14 @@ var (
 	awsSecret       string
 	azSecret        string // the engine's AZURE_CLIENT_SECRET
 	webhookKey      string // the engine's ROTATION_WEBHOOK_KEY
+	// kubeconfig is the engine's KUBECONFIG setting: the file each
+	// Kubernetes test writes its own service account's kubeconfig to.
+	kubeconfig string
 )
 
 func TestMain(m *testing.M) {
 	started := time.Now()
-	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Binaries: true}, &env)
+	code := testsrv.Main(m, testsrv.Needs{Bao: true, Postgres: true, Redis: true, Moto: true, GCPSM: true, AzKV: true, MariaDB: true, Kube: true, Binaries: true}, &env)
 	if eng != nil {
 		eng.stop()
 	}
@@ -66,6 +69,9 @@ func TestMain(m *testing.M) {
 	}
 	if sidDir != "" {
 		os.RemoveAll(sidDir)
+	}
+	if kubeconfig != "" {
+		os.Remove(kubeconfig)
 	}
 	if code == 0 && os.Getenv("KESTRAENGINE_TIMINGS") == "docs" && len(timings) > 0 {
 		if err := writeTimings(env.Root, started); err != nil {
@@ -101,13 +107,14 @@ func kestra(t *testing.T) *engine {
 		azSecret = conformance.RandomID("sp-secret-")
 		webhookKey = conformance.RandomID("hook-")
 		awsKeyID, awsSecret = awssmtest.PolicyUser(t, env.Moto, "kengine-"+conformance.RandomID(""))
+		kubeconfig = filepath.Join(os.TempDir(), "kengine-"+conformance.RandomID("")+".kubeconfig")
 		eng, engErr = startEngine(env.Root, env.BinDir, engineOpts{version: "1.3.19"},
 			map[string]string{"VAULT_SECRET_ID": secretID, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret,
 				// the service principal's names, as a user defines them; the
 				// double's managed identity (its Env) answers for it
 				"AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000", "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
 				"AZURE_CLIENT_SECRET": azSecret, "ROTATION_WEBHOOK_KEY": webhookKey},
-			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region,
+			map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region, "KUBECONFIG": kubeconfig,
 				"VAULT_AUTH_METHOD": "approle", "VAULT_AUTH": "role_id=" + roleID + " mount=" + flowLogin.Mount + " secret_id_file=" + sidFile},
 			// the flows' in-task retry of exit 3, shortened by configuration;
 			// the worker's AWS endpoint is moto
