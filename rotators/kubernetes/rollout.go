@@ -63,7 +63,8 @@ func deploymentState(d *appsv1.Deployment) state {
 	}
 	s, st := state{restartedAt: restartedAt(d.Spec.Template), selector: d.Spec.Selector}, d.Status
 	for _, c := range st.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+		// A condition of an older generation (before the restart) is stale, as kubectl rollout status judges.
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" && st.ObservedGeneration >= d.Generation {
 			s.failed = "exceeded its progress deadline"
 		}
 	}
@@ -117,22 +118,27 @@ func (t *Target) restart(ctx context.Context, w workload, at time.Time) error {
 	return classify(err, "restart "+w.String())
 }
 
-// rolledOut reports, when the consumer has not finished rolling out pods
-// made after changed, what is left; "" when it has.
-func (t *Target) rolledOut(ctx context.Context, w workload, s state, changed time.Time) (string, error) {
+// rolledOut reads a consumer and reports, when it has not finished rolling
+// out pods made after changed, what is left; "" when it has. It is the one
+// judgement of "rolled out", shared by deploy's wait and validate.
+func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (state, string, error) {
+	s, err := t.get(ctx, w)
+	if err != nil {
+		return s, "", err
+	}
 	switch {
 	case s.restartedAt.Before(changed):
-		return "not restarted since the Secret changed", nil
+		return s, "not restarted since the Secret changed", nil
 	case !s.done:
-		return "rollout in progress: " + s.progress, nil
+		return s, "rollout in progress: " + s.progress, nil
 	}
 	sel, err := metav1.LabelSelectorAsSelector(s.selector)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
+		return s, "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
 	}
 	pods, err := t.client.CoreV1().Pods(t.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
-		return "", classify(err, "list pods of "+w.String())
+		return s, "", classify(err, "list pods of "+w.String())
 	}
 	old := 0
 	for _, p := range pods.Items {
@@ -142,9 +148,9 @@ func (t *Target) rolledOut(ctx context.Context, w workload, s state, changed tim
 		}
 	}
 	if old > 0 {
-		return fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
+		return s, fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
 	}
-	return "", nil
+	return s, "", nil
 }
 
 // wait polls a consumer until it has rolled out pods made after changed,
@@ -156,11 +162,7 @@ func (t *Target) wait(ctx context.Context, w workload, changed time.Time) error 
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		s, err := t.get(ctx, w)
-		if err != nil {
-			return err
-		}
-		left, err := t.rolledOut(ctx, w, s, changed)
+		s, left, err := t.rolledOut(ctx, w, changed)
 		if err != nil {
 			return err
 		}

@@ -62,7 +62,7 @@ func TestRolloutOutcomes(t *testing.T) {
 	ctx := context.Background()
 
 	// Rollouts that cannot complete by themselves: deploy exits 4 at once,
-	// naming the workload and why, and validate refuses too.
+	// naming the workload and why, and validate refuses too, saying why.
 	rejected := []struct {
 		name, consumer string
 		setup          func(t *testing.T, ns string)
@@ -96,12 +96,15 @@ func TestRolloutOutcomes(t *testing.T) {
 			if took := time.Since(start); took > 45*time.Second {
 				t.Errorf("deploy took %s, want it to stop once the rollout cannot complete, well before --timeout", took)
 			}
+			val := r.Must(t, core.ExitRejected, "kubernetes-validate", "--secret", ref.String())
 			for _, w := range tc.want {
 				if !strings.Contains(run.Stderr, w) {
-					t.Errorf("got stderr %q, want it to contain %q", run.Stderr, w)
+					t.Errorf("deploy: got stderr %q, want it to contain %q", run.Stderr, w)
+				}
+				if !strings.Contains(val.Stderr, w) {
+					t.Errorf("validate: got stderr %q, want it to contain %q", val.Stderr, w)
 				}
 			}
-			r.Must(t, core.ExitRejected, "kubernetes-validate", "--secret", ref.String())
 		})
 	}
 
