@@ -142,8 +142,7 @@ func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (
 	}
 	old := 0
 	for _, p := range pods.Items {
-		// Creation times have whole seconds: a pod made in the second of the change counts as newer.
-		if p.DeletionTimestamp == nil && p.CreationTimestamp.Time.Before(changed.Truncate(time.Second)) {
+		if p.DeletionTimestamp == nil && !podIsNew(p, changed) {
 			old++
 		}
 	}
@@ -151,6 +150,20 @@ func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (
 		return s, fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
 	}
 	return s, "", nil
+}
+
+// podIsNew reports whether a pod started after the Secret changed: made
+// from a template restarted since (its restartedAt annotation, exact), or in
+// a later second than the change. Creation times have whole seconds, and a
+// Deployment's status alone is not enough (seen here: deploy found a
+// Deployment created in the change's second rolled out, and validate right
+// after found its status counting 2 old pods again), so a pod made in the
+// change's second counts as new only with that annotation.
+func podIsNew(p corev1.Pod, changed time.Time) bool {
+	if at, err := time.Parse(time.RFC3339Nano, p.Annotations[annoRestarted]); err == nil && !at.Before(changed) {
+		return true
+	}
+	return !p.CreationTimestamp.Time.Before(changed.Truncate(time.Second).Add(time.Second))
 }
 
 // wait polls a consumer until it has rolled out pods made after changed,
