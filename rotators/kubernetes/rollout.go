@@ -63,7 +63,8 @@ func deploymentState(d *appsv1.Deployment) state {
 	}
 	s, st := state{restartedAt: restartedAt(d.Spec.Template), selector: d.Spec.Selector}, d.Status
 	for _, c := range st.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+		// A condition of an older generation (before the restart) is stale, as kubectl rollout status judges.
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" && st.ObservedGeneration >= d.Generation {
 			s.failed = "exceeded its progress deadline"
 		}
 	}
@@ -117,34 +118,52 @@ func (t *Target) restart(ctx context.Context, w workload, at time.Time) error {
 	return classify(err, "restart "+w.String())
 }
 
-// rolledOut reports, when the consumer has not finished rolling out pods
-// made after changed, what is left; "" when it has.
-func (t *Target) rolledOut(ctx context.Context, w workload, s state, changed time.Time) (string, error) {
+// rolledOut reads a consumer and reports, when it has not finished rolling
+// out pods made after changed, what is left; "" when it has. It is the one
+// judgement of "rolled out", shared by deploy's wait and validate.
+func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (state, string, error) {
+	s, err := t.get(ctx, w)
+	if err != nil {
+		return s, "", err
+	}
 	switch {
 	case s.restartedAt.Before(changed):
-		return "not restarted since the Secret changed", nil
+		return s, "not restarted since the Secret changed", nil
 	case !s.done:
-		return "rollout in progress: " + s.progress, nil
+		return s, "rollout in progress: " + s.progress, nil
 	}
 	sel, err := metav1.LabelSelectorAsSelector(s.selector)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
+		return s, "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
 	}
 	pods, err := t.client.CoreV1().Pods(t.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
-		return "", classify(err, "list pods of "+w.String())
+		return s, "", classify(err, "list pods of "+w.String())
 	}
 	old := 0
 	for _, p := range pods.Items {
-		// Creation times have whole seconds: a pod made in the second of the change counts as newer.
-		if p.DeletionTimestamp == nil && p.CreationTimestamp.Time.Before(changed.Truncate(time.Second)) {
+		if p.DeletionTimestamp == nil && !podIsNew(p, changed) {
 			old++
 		}
 	}
 	if old > 0 {
-		return fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
+		return s, fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
 	}
-	return "", nil
+	return s, "", nil
+}
+
+// podIsNew reports whether a pod started after the Secret changed: made
+// from a template restarted since (its restartedAt annotation, exact), or in
+// a later second than the change. Creation times have whole seconds, and a
+// Deployment's status alone is not enough (seen here: deploy found a
+// Deployment created in the change's second rolled out, and validate right
+// after found its status counting 2 old pods again), so a pod made in the
+// change's second counts as new only with that annotation.
+func podIsNew(p corev1.Pod, changed time.Time) bool {
+	if at, err := time.Parse(time.RFC3339Nano, p.Annotations[annoRestarted]); err == nil && !at.Before(changed) {
+		return true
+	}
+	return !p.CreationTimestamp.Time.Before(changed.Truncate(time.Second).Add(time.Second))
 }
 
 // wait polls a consumer until it has rolled out pods made after changed,
@@ -156,11 +175,7 @@ func (t *Target) wait(ctx context.Context, w workload, changed time.Time) error 
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		s, err := t.get(ctx, w)
-		if err != nil {
-			return err
-		}
-		left, err := t.rolledOut(ctx, w, s, changed)
+		s, left, err := t.rolledOut(ctx, w, changed)
 		if err != nil {
 			return err
 		}

@@ -41,13 +41,12 @@ func (t *Target) Check(ctx context.Context, creds core.Value) error {
 		return err
 	}
 	for _, w := range ws {
-		s, err := t.get(ctx, w)
+		s, left, err := t.rolledOut(ctx, w, changed)
 		if err != nil {
 			return err
 		}
-		left, err := t.rolledOut(ctx, w, s, changed)
-		if err != nil {
-			return err
+		if left != "" && s.failed != "" {
+			left += "; it " + s.failed
 		}
 		if left != "" {
 			return fmt.Errorf("%w: %s holds it, but consumer %s: %s", core.ErrRejected, t.secretName(), w, left)
