@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 )
@@ -28,27 +27,25 @@ type state struct {
 
 // get reads a workload's state.
 func (t *Target) get(ctx context.Context, w workload) (state, error) {
-	opts := metav1.GetOptions{}
-	apps := t.client.AppsV1()
 	switch w.kind {
 	case "deployment":
-		d, err := apps.Deployments(t.namespace).Get(ctx, w.name, opts)
-		if err != nil {
+		var d appsv1.Deployment
+		if err := t.api.get(ctx, w.resource(), w.name, &d); err != nil {
 			return state{}, classify(err, w.String())
 		}
-		return deploymentState(d), nil
+		return deploymentState(&d), nil
 	case "statefulset":
-		s, err := apps.StatefulSets(t.namespace).Get(ctx, w.name, opts)
-		if err != nil {
+		var s appsv1.StatefulSet
+		if err := t.api.get(ctx, w.resource(), w.name, &s); err != nil {
 			return state{}, classify(err, w.String())
 		}
-		return statefulSetState(s), nil
+		return statefulSetState(&s), nil
 	}
-	d, err := apps.DaemonSets(t.namespace).Get(ctx, w.name, opts)
-	if err != nil {
+	var d appsv1.DaemonSet
+	if err := t.api.get(ctx, w.resource(), w.name, &d); err != nil {
 		return state{}, classify(err, w.String())
 	}
-	return daemonSetState(d), nil
+	return daemonSetState(&d), nil
 }
 
 func restartedAt(tmpl corev1.PodTemplateSpec) time.Time {
@@ -104,17 +101,7 @@ func daemonSetState(ds *appsv1.DaemonSet) state {
 // rollout restart` does: the controller then replaces every pod.
 func (t *Target) restart(ctx context.Context, w workload, at time.Time) error {
 	patch := fmt.Appendf(nil, `{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`, annoRestarted, at.Format(time.RFC3339Nano))
-	opts := metav1.PatchOptions{FieldManager: fieldManager}
-	apps := t.client.AppsV1()
-	var err error
-	switch w.kind {
-	case "deployment":
-		_, err = apps.Deployments(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	case "statefulset":
-		_, err = apps.StatefulSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	default:
-		_, err = apps.DaemonSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	}
+	err := t.api.patch(ctx, w.resource(), w.name, patch)
 	return classify(err, "restart "+w.String())
 }
 
@@ -136,8 +123,8 @@ func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (
 	if err != nil {
 		return s, "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
 	}
-	pods, err := t.client.CoreV1().Pods(t.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
-	if err != nil {
+	var pods corev1.PodList
+	if err := t.api.list(ctx, "pods", sel.String(), &pods); err != nil {
 		return s, "", classify(err, "list pods of "+w.String())
 	}
 	old := 0
