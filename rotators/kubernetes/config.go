@@ -28,6 +28,9 @@ type workload struct{ kind, name string }
 
 func (w workload) String() string { return w.kind + "/" + w.name }
 
+// resource is the workload's API resource: deployments, statefulsets, daemonsets.
+func (w workload) resource() string { return w.kind + "s" }
+
 var kinds = map[string]string{"deployment": "deployment", "deployments": "deployment", "deploy": "deployment",
 	"statefulset": "statefulset", "statefulsets": "statefulset", "sts": "statefulset",
 	"daemonset": "daemonset", "daemonsets": "daemonset", "ds": "daemonset"}

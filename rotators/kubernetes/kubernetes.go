@@ -36,7 +36,6 @@ import (
 	"os"
 	"strings"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -66,7 +65,7 @@ const (
 // Target is the Kubernetes consumers target.
 type Target struct {
 	err       error // a configuration error, returned by every step's first call
-	client    kubernetes.Interface
+	api       api
 	namespace string
 	cfg       config
 	progress  *slog.Logger // rollout progress lines: names and counts only
@@ -90,16 +89,16 @@ func Open(context.Context, step.Flags) (*Target, error) {
 		ns = cfg.namespace
 	}
 	rc.UserAgent = "rotation-pack"
-	cs, err := kubernetes.NewForConfig(rc)
+	a, err := newAPI(rc, ns)
 	if err != nil {
 		return &Target{err: fmt.Errorf("%w: kubernetes client: %v", core.ErrUsage, err), cfg: cfg}, nil
 	}
-	return newTarget(cs, ns, cfg, os.Stdout), nil
+	return newTarget(a, cfg, os.Stdout), nil
 }
 
-// newTarget is a Target on a given client.
-func newTarget(cs kubernetes.Interface, namespace string, cfg config, progress io.Writer) *Target {
-	return &Target{client: cs, namespace: namespace, cfg: cfg, progress: slog.New(slog.NewTextHandler(progress,
+// newTarget is a Target on a given API client.
+func newTarget(a api, cfg config, progress io.Writer) *Target {
+	return &Target{api: a, namespace: a.namespace, cfg: cfg, progress: slog.New(slog.NewTextHandler(progress,
 		&slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
 				return slog.Attr{}

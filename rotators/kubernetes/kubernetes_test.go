@@ -29,7 +29,7 @@ import (
 var env testsrv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Kube: true, Binaries: true}, &env))
+	os.Exit(testsrv.Main(m, testsrv.Needs{Bao: true, Kube: true, Postgres: true, Redis: true, Binaries: true}, &env))
 }
 
 // The names the documented Role grants (docs/targets/kubernetes.md).

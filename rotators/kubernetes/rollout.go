@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 )
@@ -28,27 +27,25 @@ type state struct {
 
 // get reads a workload's state.
 func (t *Target) get(ctx context.Context, w workload) (state, error) {
-	opts := metav1.GetOptions{}
-	apps := t.client.AppsV1()
 	switch w.kind {
 	case "deployment":
-		d, err := apps.Deployments(t.namespace).Get(ctx, w.name, opts)
-		if err != nil {
+		var d appsv1.Deployment
+		if err := t.api.get(ctx, w.resource(), w.name, &d); err != nil {
 			return state{}, classify(err, w.String())
 		}
-		return deploymentState(d), nil
+		return deploymentState(&d), nil
 	case "statefulset":
-		s, err := apps.StatefulSets(t.namespace).Get(ctx, w.name, opts)
-		if err != nil {
+		var s appsv1.StatefulSet
+		if err := t.api.get(ctx, w.resource(), w.name, &s); err != nil {
 			return state{}, classify(err, w.String())
 		}
-		return statefulSetState(s), nil
+		return statefulSetState(&s), nil
 	}
-	d, err := apps.DaemonSets(t.namespace).Get(ctx, w.name, opts)
-	if err != nil {
+	var d appsv1.DaemonSet
+	if err := t.api.get(ctx, w.resource(), w.name, &d); err != nil {
 		return state{}, classify(err, w.String())
 	}
-	return daemonSetState(d), nil
+	return daemonSetState(&d), nil
 }
 
 func restartedAt(tmpl corev1.PodTemplateSpec) time.Time {
@@ -63,7 +60,8 @@ func deploymentState(d *appsv1.Deployment) state {
 	}
 	s, st := state{restartedAt: restartedAt(d.Spec.Template), selector: d.Spec.Selector}, d.Status
 	for _, c := range st.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+		// A condition of an older generation (before the restart) is stale, as kubectl rollout status judges.
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" && st.ObservedGeneration >= d.Generation {
 			s.failed = "exceeded its progress deadline"
 		}
 	}
@@ -103,48 +101,56 @@ func daemonSetState(ds *appsv1.DaemonSet) state {
 // rollout restart` does: the controller then replaces every pod.
 func (t *Target) restart(ctx context.Context, w workload, at time.Time) error {
 	patch := fmt.Appendf(nil, `{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`, annoRestarted, at.Format(time.RFC3339Nano))
-	opts := metav1.PatchOptions{FieldManager: fieldManager}
-	apps := t.client.AppsV1()
-	var err error
-	switch w.kind {
-	case "deployment":
-		_, err = apps.Deployments(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	case "statefulset":
-		_, err = apps.StatefulSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	default:
-		_, err = apps.DaemonSets(t.namespace).Patch(ctx, w.name, types.StrategicMergePatchType, patch, opts)
-	}
+	err := t.api.patch(ctx, w.resource(), w.name, patch)
 	return classify(err, "restart "+w.String())
 }
 
-// rolledOut reports, when the consumer has not finished rolling out pods
-// made after changed, what is left; "" when it has.
-func (t *Target) rolledOut(ctx context.Context, w workload, s state, changed time.Time) (string, error) {
+// rolledOut reads a consumer and reports, when it has not finished rolling
+// out pods made after changed, what is left; "" when it has. It is the one
+// judgement of "rolled out", shared by deploy's wait and validate.
+func (t *Target) rolledOut(ctx context.Context, w workload, changed time.Time) (state, string, error) {
+	s, err := t.get(ctx, w)
+	if err != nil {
+		return s, "", err
+	}
 	switch {
 	case s.restartedAt.Before(changed):
-		return "not restarted since the Secret changed", nil
+		return s, "not restarted since the Secret changed", nil
 	case !s.done:
-		return "rollout in progress: " + s.progress, nil
+		return s, "rollout in progress: " + s.progress, nil
 	}
 	sel, err := metav1.LabelSelectorAsSelector(s.selector)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
+		return s, "", fmt.Errorf("%w: %s selector: %v", core.ErrUsage, w, err)
 	}
-	pods, err := t.client.CoreV1().Pods(t.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
-	if err != nil {
-		return "", classify(err, "list pods of "+w.String())
+	var pods corev1.PodList
+	if err := t.api.list(ctx, "pods", sel.String(), &pods); err != nil {
+		return s, "", classify(err, "list pods of "+w.String())
 	}
 	old := 0
 	for _, p := range pods.Items {
-		// Creation times have whole seconds: a pod made in the second of the change counts as newer.
-		if p.DeletionTimestamp == nil && p.CreationTimestamp.Time.Before(changed.Truncate(time.Second)) {
+		if p.DeletionTimestamp == nil && !podIsNew(p, changed) {
 			old++
 		}
 	}
 	if old > 0 {
-		return fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
+		return s, fmt.Sprintf("%d pod(s) older than the Secret's change", old), nil
 	}
-	return "", nil
+	return s, "", nil
+}
+
+// podIsNew reports whether a pod started after the Secret changed: made
+// from a template restarted since (its restartedAt annotation, exact), or in
+// a later second than the change. Creation times have whole seconds, and a
+// Deployment's status alone is not enough (seen here: deploy found a
+// Deployment created in the change's second rolled out, and validate right
+// after found its status counting 2 old pods again), so a pod made in the
+// change's second counts as new only with that annotation.
+func podIsNew(p corev1.Pod, changed time.Time) bool {
+	if at, err := time.Parse(time.RFC3339Nano, p.Annotations[annoRestarted]); err == nil && !at.Before(changed) {
+		return true
+	}
+	return !p.CreationTimestamp.Time.Before(changed.Truncate(time.Second).Add(time.Second))
 }
 
 // wait polls a consumer until it has rolled out pods made after changed,
@@ -156,11 +162,7 @@ func (t *Target) wait(ctx context.Context, w workload, changed time.Time) error 
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		s, err := t.get(ctx, w)
-		if err != nil {
-			return err
-		}
-		left, err := t.rolledOut(ctx, w, s, changed)
+		s, left, err := t.rolledOut(ctx, w, changed)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -50,7 +51,8 @@ func staged(t *testing.T, c *cluster, extraEnv ...string) (ns string, r *conform
 }
 
 // TestRolloutOutcomes runs deploy against consumers whose rollout cannot
-// complete (exit 4 at once), does not complete in time (exit 3, and a
+// complete (exit 4 at once: an OnDelete StatefulSet, a Deployment past its
+// progress deadline), does not complete in time (exit 3, and a
 // re-run completes once it can), or are found by a label selector.
 func TestRolloutOutcomes(t *testing.T) {
 	if testing.Short() {
@@ -59,21 +61,52 @@ func TestRolloutOutcomes(t *testing.T) {
 	c := newCluster(t)
 	ctx := context.Background()
 
-	t.Run("on_delete_statefulset_is_rejected", func(t *testing.T) {
-		ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS=statefulset/db")
-		sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db"}, Spec: appsv1.StatefulSetSpec{
-			Selector: deployment().Spec.Selector, Template: deployment().Spec.Template,
-			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}}}
-		sts.Spec.Template.Labels = map[string]string{"app": "db"}
-		sts.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}
-		if _, err := c.cs.AppsV1().StatefulSets(ns).Create(ctx, sts, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		run := r.Must(t, core.ExitRejected, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id)
-		if !strings.Contains(run.Stderr, "OnDelete") {
-			t.Errorf("got stderr %q, want it to name the OnDelete strategy", run.Stderr)
-		}
-	})
+	// Rollouts that cannot complete by themselves: deploy exits 4 at once,
+	// naming the workload and why, and validate refuses too, saying why.
+	rejected := []struct {
+		name, consumer string
+		setup          func(t *testing.T, ns string)
+		want           []string // in deploy's stderr
+	}{
+		{"on_delete_statefulset", "statefulset/db", func(t *testing.T, ns string) {
+			sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db"}, Spec: appsv1.StatefulSetSpec{
+				Selector: deployment().Spec.Selector, Template: deployment().Spec.Template,
+				UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}}}
+			sts.Spec.Template.Labels = map[string]string{"app": "db"}
+			sts.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}
+			if _, err := c.cs.AppsV1().StatefulSets(ns).Create(ctx, sts, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"statefulset/db", "OnDelete"}},
+		// The real deployment controller sets Progressing=False, reason
+		// ProgressDeadlineExceeded, once the new pods (which no node may
+		// run) have not progressed for 2 s; the template change starts a
+		// first stuck rollout before deploy restarts it again.
+		{"progress_deadline_exceeded", "deployment/" + deployName, func(t *testing.T, ns string) {
+			patchDeployment(t, c, ns, `{"spec":{"progressDeadlineSeconds":2,"template":{"spec":{"nodeSelector":{"no-such-node":"true"}}}}}`)
+		}, []string{"deployment/" + deployName, "exceeded its progress deadline"}},
+	}
+	for _, tc := range rejected {
+		t.Run(tc.name+"_is_rejected", func(t *testing.T) {
+			ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS="+tc.consumer)
+			r.Secret(c.store(t).Inspect(t, r, ref).Pending.Value.Text("password")) // scanned for in every output
+			tc.setup(t, ns)
+			start := time.Now()
+			run := r.Must(t, core.ExitRejected, "kubernetes-deploy", "--secret", ref.String(), "--rotation", id, "--timeout", "60s")
+			if took := time.Since(start); took > 45*time.Second {
+				t.Errorf("deploy took %s, want it to stop once the rollout cannot complete, well before --timeout", took)
+			}
+			val := r.Must(t, core.ExitRejected, "kubernetes-validate", "--secret", ref.String())
+			for _, w := range tc.want {
+				if !strings.Contains(run.Stderr, w) {
+					t.Errorf("deploy: got stderr %q, want it to contain %q", run.Stderr, w)
+				}
+				if !strings.Contains(val.Stderr, w) {
+					t.Errorf("validate: got stderr %q, want it to contain %q", val.Stderr, w)
+				}
+			}
+		})
+	}
 
 	t.Run("timeout_is_retryable", func(t *testing.T) {
 		ns, r, ref, id := staged(t, c, "KUBE_CONSUMERS=deployment/"+deployName)

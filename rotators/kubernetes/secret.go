@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
 )
@@ -41,13 +41,12 @@ func (t *Target) Check(ctx context.Context, creds core.Value) error {
 		return err
 	}
 	for _, w := range ws {
-		s, err := t.get(ctx, w)
+		s, left, err := t.rolledOut(ctx, w, changed)
 		if err != nil {
 			return err
 		}
-		left, err := t.rolledOut(ctx, w, s, changed)
-		if err != nil {
-			return err
+		if left != "" && s.failed != "" {
+			left += "; it " + s.failed
 		}
 		if left != "" {
 			return fmt.Errorf("%w: %s holds it, but consumer %s: %s", core.ErrRejected, t.secretName(), w, left)
@@ -129,7 +128,8 @@ func (t *Target) put(ctx context.Context, req core.ApplyRequest) (core.Plan, err
 func (t *Target) secretName() string { return "secret " + t.namespace + "/" + t.cfg.secret }
 
 func (t *Target) secret(ctx context.Context) (*corev1.Secret, error) {
-	sec, err := t.client.CoreV1().Secrets(t.namespace).Get(ctx, t.cfg.secret, metav1.GetOptions{})
+	sec := &corev1.Secret{}
+	err := t.api.get(ctx, "secrets", t.cfg.secret, sec)
 	if apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("%w: %s does not exist: create it (it may be empty) with the application's manifests", core.ErrNotFound, t.secretName())
 	}
@@ -152,8 +152,7 @@ func (t *Target) writeSecret(ctx context.Context, sec *corev1.Secret, data map[s
 	sec.Annotations[annoVersion] = req.Version
 	sec.Annotations[annoRotation] = req.Rotation
 	sec.Annotations[annoChangedAt] = at.Format(time.RFC3339Nano)
-	_, err := t.client.CoreV1().Secrets(t.namespace).Update(ctx, sec, metav1.UpdateOptions{FieldManager: fieldManager})
-	return classify(err, "write "+t.secretName())
+	return classify(t.api.update(ctx, sec), "write "+t.secretName())
 }
 
 // holds reports whether every key of data is in the Secret with that value.
@@ -184,25 +183,23 @@ func (t *Target) consumers(ctx context.Context) ([]workload, error) {
 	for _, w := range ws {
 		seen[w] = true
 	}
-	opts := metav1.ListOptions{LabelSelector: t.cfg.selector}
-	apps := t.client.AppsV1()
 	var found []workload
-	ds, err := apps.Deployments(t.namespace).List(ctx, opts)
-	if err != nil {
+	var ds appsv1.DeploymentList
+	if err := t.api.list(ctx, "deployments", t.cfg.selector, &ds); err != nil {
 		return nil, classify(err, "list deployments")
 	}
 	for _, d := range ds.Items {
 		found = append(found, workload{"deployment", d.Name})
 	}
-	ss, err := apps.StatefulSets(t.namespace).List(ctx, opts)
-	if err != nil {
+	var ss appsv1.StatefulSetList
+	if err := t.api.list(ctx, "statefulsets", t.cfg.selector, &ss); err != nil {
 		return nil, classify(err, "list statefulsets")
 	}
 	for _, s := range ss.Items {
 		found = append(found, workload{"statefulset", s.Name})
 	}
-	dss, err := apps.DaemonSets(t.namespace).List(ctx, opts)
-	if err != nil {
+	var dss appsv1.DaemonSetList
+	if err := t.api.list(ctx, "daemonsets", t.cfg.selector, &dss); err != nil {
 		return nil, classify(err, "list daemonsets")
 	}
 	for _, d := range dss.Items {

@@ -31,6 +31,10 @@ type TargetHarness struct {
 	// Hold, for UsageSuite and NoLockout, logs in with creds and keeps the
 	// session open until release is called.
 	Hold func(t testing.TB, creds core.Value) (release func())
+	// Lockout, for NoLockout: how the application reads its credential and
+	// which steps run, when that is not CURRENT from the store and the
+	// target's own steps; nil: those.
+	Lockout *LockoutPlan
 	// SessionStart, for UsageSuite: the target knows when a session opened,
 	// so sessions opened after promotion do not hold up revoke.
 	SessionStart bool
