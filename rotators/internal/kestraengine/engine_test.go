@@ -49,10 +49,12 @@ type label struct {
 }
 
 type taskRun struct {
-	TaskID   string         `json:"taskId"`
-	State    string         `json:"state"`
-	Attempts int            `json:"attempts"`
-	Outputs  map[string]any `json:"outputs"`
+	TaskID   string `json:"taskId"`
+	State    string `json:"state"`
+	Attempts int    `json:"attempts"`
+	// DurationMs is Kestra's start-to-end time of the task run.
+	DurationMs int64          `json:"durationMs"`
+	Outputs    map[string]any `json:"outputs"`
 	// Child is the execution a Subflow task started.
 	Child *execution `json:"child"`
 }

@@ -97,7 +97,7 @@ public final class Engine {
     }
 
     /**
-     * An execution's id, state, task runs and logs; a Subflow task run's child execution (its
+     * An execution's id, state, task runs (with their start-to-end times) and logs; a Subflow task run's child execution (its
      * outputs name it as executionId) is described under the task run's "child".
      */
     static Map<String, Object> describe(ApplicationContext ctx, String tenant, Execution e) throws InterruptedException {
@@ -114,6 +114,7 @@ public final class Engine {
             m.put("taskId", tr.getTaskId());
             m.put("state", tr.getState().getCurrent().toString());
             m.put("attempts", tr.getAttempts() == null ? 0 : tr.getAttempts().size());
+            m.put("durationMs", tr.getState().getDuration().map(java.time.Duration::toMillis).orElse(0L));
             m.put("outputs", tr.getOutputs() == null ? Map.of() : tr.getOutputs());
             Object child = tr.getOutputs() == null ? null : tr.getOutputs().get("executionId");
             if (child instanceof String id) {
