@@ -137,9 +137,13 @@ func startEngine(root, binDir string, o engineOpts, secrets, settings map[string
 	if len(lines) != 2 {
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
-	// server type WORKER, as Kestra's own test of errorLogs() sets it: Pebble's
-	// errorLogs() (rotate-secret's errors branch) works only on a worker
-	args, runner := []string{"-XX:TieredStopAtLevel=1", "-Dkestra.server-type=WORKER", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
+	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
+	if version == "1.3.19" {
+		// server type WORKER, as Kestra's own test of errorLogs() sets it: Pebble's
+		// errorLogs() (rotate-secret's errors branch) works only on a worker. 2.0.0's
+		// in-process engine does not start as WORKER (a JDBC queue bean is missing)
+		args = append([]string{"-Dkestra.server-type=WORKER"}, args...)
+	}
 	if o.docker {
 		args, runner = args[:len(args)-1], "Docker"
 	}
