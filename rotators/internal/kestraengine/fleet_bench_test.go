@@ -3,6 +3,7 @@ package kestraengine
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,46 +73,84 @@ func TestFleetThroughput(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := kestra(t)
+	variants := []fleetVariant{{"6 step tasks", "flows/rotate-overdue.yaml", fleetFlows, "deploy=2"}}
+	if os.Getenv("ROTATE_FLEET_MERGED") != "" {
+		variants = append(variants, mergedVariant(t))
+	}
 	var rows []string
 	for _, r := range runs {
-		n, p := r[0], r[1]
-		f := newFleet(t, n)
-		// max_age is 1s: a secret written less than 1 s before the plan is not
-		// due yet, and a warm engine plans within a second of the fleet's
-		// creation (what cut a second run in one JVM short, "not due")
-		time.Sleep(2 * time.Second)
-		start := time.Now()
-		x := k.run(t, "flows/rotate-overdue.yaml", fleetFlows, f.inputs(p))
-		took := time.Since(start)
-		s := x.summary(t)
-		planted := "-"
-		if len(s.Failed) == 1 {
-			planted = s.Failed[0].Step + "=" + s.Failed[0].ExitCode
+		for _, v := range variants {
+			rows = append(rows, benchRun(t, k, v, r[0], r[1]))
+			t.Log(rows[len(rows)-1])
 		}
-		// the planted failure (secret 3) and the opted-out secret 0 only
-		if x.State != "FAILED" || s.FailedCount != 1 || s.RotatedCount != n-2 || s.NotRun != 0 || planted != "deploy=2" || s.SkippedCount != 1 {
-			t.Errorf("%d secrets, parallelism %d: got %s, %d rotated, %d failed %v, %d not run, %d skipped; want FAILED, %d, 1 at deploy=2, 0, 1",
-				n, p, x.State, s.RotatedCount, s.FailedCount, s.Failed, s.NotRun, s.SkippedCount, n-2)
-			for _, tr := range x.TaskRuns {
-				if tr.Child == nil {
-					t.Logf("task %s %s %v", tr.TaskID, tr.State, tr.Outputs["vars"])
-				}
+	}
+	t.Logf("\n| rotate-secret | secrets | parallelism | rotated | failed | fleet execution | secrets/min | mean rotate-secret execution | of which script tasks | of which Kestra between tasks | fleet's own tasks | values found in Kestra's logs and outputs | with the harness |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n%s",
+		strings.Join(rows, "\n"))
+}
+
+// fleetVariant is a fleet flow and the rotate-secret it calls, and where
+// the planted failure shows (step=exit code).
+type fleetVariant struct {
+	name, flow string
+	with       []string
+	planted    string
+}
+
+// mergedVariant is rotate-overdue calling testdata/rotate-secret-merged.yaml,
+// rotate-secret with its six step tasks merged into one: a measurement of
+// Kestra's per-task overhead, not a shipped flow.
+func mergedVariant(t *testing.T) fleetVariant {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(env.Root, "flows", "rotate-overdue.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "id: rotate-overdue\n", "id: rotate-overdue-merged\n", 1)
+	src = strings.ReplaceAll(src, "flowId: rotate-secret\n", "flowId: rotate-secret-merged\n")
+	path := filepath.Join(t.TempDir(), "rotate-overdue-merged.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fleetVariant{"1 merged task", path, []string{"rotators/internal/kestraengine/testdata/rotate-secret-merged.yaml"}, "rotate=2"}
+}
+
+// benchRun rotates a fresh fleet of n secrets at parallelism p through
+// variant v and returns its table row.
+func benchRun(t *testing.T, k *engine, v fleetVariant, n, p int) string {
+	t.Helper()
+	f := newFleet(t, n)
+	// max_age is 1s: a secret written less than 1 s before the plan is not
+	// due yet, and a warm engine plans within a second of the fleet's
+	// creation (what cut a second run in one JVM short, "not due")
+	time.Sleep(2 * time.Second)
+	start := time.Now()
+	x := k.run(t, v.flow, v.with, f.inputs(p))
+	took := time.Since(start)
+	s := x.summary(t)
+	planted := "-"
+	if len(s.Failed) == 1 {
+		planted = s.Failed[0].Step + "=" + s.Failed[0].ExitCode
+	}
+	// the planted failure (secret 3) and the opted-out secret 0 only
+	if x.State != "FAILED" || s.FailedCount != 1 || s.RotatedCount != n-2 || s.NotRun != 0 || planted != v.planted || s.SkippedCount != 1 {
+		t.Errorf("%s, %d secrets, parallelism %d: got %s, %d rotated, %d failed %v, %d not run, %d skipped; want FAILED, %d, 1 at %s, 0, 1",
+			v.name, n, p, x.State, s.RotatedCount, s.FailedCount, s.Failed, s.NotRun, s.SkippedCount, n-2, v.planted)
+		for _, tr := range x.TaskRuns {
+			if tr.Child == nil {
+				t.Logf("task %s %s %v", tr.TaskID, tr.State, tr.Outputs["vars"])
 			}
 		}
-		values := append([]string{}, f.seen...)
-		for _, m := range f.secrets {
-			values = append(values, f.current(t, m))
-		}
-		checked, leaked := scan(t, x, values)
-		b := breakdown(x)
-		rows = append(rows, fmt.Sprintf("| %d | %d | %d | 1 (%s) | %.1f s | %.1f | %.2f s | %.2f s | %.2f s | %.1f s | %d of %d | %.1f s |",
-			n, p, s.RotatedCount, planted, b.fleet.Seconds(), float64(s.RotatedCount)/b.fleet.Minutes(),
-			b.child.Seconds(), b.scripts.Seconds(), (b.child-b.scripts).Seconds(), b.fleetTasks.Seconds(),
-			leaked, checked, took.Seconds()))
-		t.Log(rows[len(rows)-1])
 	}
-	t.Logf("\n| secrets | parallelism | rotated | failed | fleet execution | secrets/min | mean rotate-secret execution | of which script tasks | of which Kestra between tasks | fleet's own tasks | values found in Kestra's logs and outputs | with the harness |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n%s",
-		strings.Join(rows, "\n"))
+	values := append([]string{}, f.seen...)
+	for _, m := range f.secrets {
+		values = append(values, f.current(t, m))
+	}
+	checked, leaked := scan(t, x, values)
+	b := breakdown(x)
+	return fmt.Sprintf("| %s | %d | %d | %d | 1 (%s) | %.1f s | %.1f | %.2f s | %.2f s | %.2f s | %.1f s | %d of %d | %.1f s |",
+		v.name, n, p, s.RotatedCount, planted, b.fleet.Seconds(), float64(s.RotatedCount)/b.fleet.Minutes(),
+		b.child.Seconds(), b.scripts.Seconds(), (b.child - b.scripts).Seconds(), b.fleetTasks.Seconds(),
+		leaked, checked, took.Seconds())
 }
 
 // timeSplit is where a fleet execution's time went, by Kestra's own task
@@ -134,7 +173,7 @@ func breakdown(x *execution) timeSplit {
 			b.child += ms(tr.Child.DurationMs)
 			for _, c := range tr.Child.TaskRuns {
 				switch c.TaskID {
-				case "stage", "deploy", "validate", "promote", "revoke", "verify_old_refused", "rollback":
+				case "stage", "deploy", "validate", "promote", "revoke", "verify_old_refused", "rollback", "rotate":
 					b.scripts += ms(c.DurationMs)
 				}
 			}
