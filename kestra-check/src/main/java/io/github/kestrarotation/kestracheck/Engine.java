@@ -84,7 +84,8 @@ public final class Engine {
                         ? Webhooks.call(ctx, tenant, flow, (String) hook.get("key"), (String) hook.get("body"))
                         : rt != null
                         ? Realtime.fire(ctx, tenant, flow, (String) rt.get("trigger"), (Map<String, Object>) rt.get("output"))
-                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
+                        // 30 minutes: a 200-secret fleet execution (TestFleetThroughput) took 9 on a loaded machine
+                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(30));
                     res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
                     res.put("error", ex.toString());
