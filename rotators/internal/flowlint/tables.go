@@ -85,6 +85,8 @@ var taskSpecs = map[string]spec{
 	"io.kestra.plugin.core.kv.Set": {props: []string{"key", "value", "namespace", "overwrite", "ttl", "kvType", "kvDescription"},
 		required: []string{"key", "value"}},
 	"io.kestra.plugin.core.kv.Delete": {props: []string{"key", "namespace", "errorOnMissing"}, required: []string{"key"}},
+	// rotate-secret's errors branch: the failed step's exit code, read with errorLogs()
+	"io.kestra.plugin.core.output.OutputValues": {props: []string{"values"}, required: []string{"values"}},
 }
 
 var runnerSpecs = map[string]spec{

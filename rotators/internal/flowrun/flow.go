@@ -54,6 +54,10 @@ const CommandsType = "io.kestra.plugin.scripts.shell.Commands"
 // LabelsType labels the execution in Kestra; flowrun passes over it.
 const LabelsType = "io.kestra.plugin.core.execution.Labels"
 
+// OutputValuesType records values as task outputs in Kestra; flowrun passes
+// over it (rotate-secret's reads errorLogs(), which only Kestra's worker has).
+const OutputValuesType = "io.kestra.plugin.core.output.OutputValues"
+
 // Flow is the part of a Kestra flow that flowrun reads. Unknown properties
 // are rejected when it is parsed.
 type Flow struct {
@@ -101,6 +105,10 @@ type Task struct {
 
 	// Labels task (io.kestra.plugin.core.execution.Labels): a no-op here.
 	Labels map[string]string `yaml:"labels"`
+
+	// OutputValues task: a no-op here.
+	Values       map[string]string `yaml:"values"`
+	AllowFailure bool              `yaml:"allowFailure"`
 
 	// Subflow properties.
 	Namespace      string            `yaml:"namespace"`
@@ -235,6 +243,11 @@ func (t Task) check() error {
 	case LabelsType:
 		if len(t.Labels) == 0 || t.Commands != nil || t.FlowID != "" {
 			return errors.New("a Labels task has labels only")
+		}
+		return nil
+	case OutputValuesType:
+		if len(t.Values) == 0 || t.Commands != nil || t.FlowID != "" {
+			return errors.New("an OutputValues task has values only")
 		}
 		return nil
 	}

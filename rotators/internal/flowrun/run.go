@@ -144,7 +144,7 @@ func (r *Runner) runTask(ctx context.Context, t Task, rc Context) *TaskRun {
 	case SubflowType:
 		r.runSubflow(ctx, t, rc, tr)
 		return tr
-	case LabelsType:
+	case LabelsType, OutputValuesType:
 		tr.State, tr.ExitCode = Success, 0
 		return tr
 	case CommandsType:

@@ -6,7 +6,9 @@
 // stored for it (task outputs, every log line) for secret values. A few
 // executions run again in a second engine under Kestra's real Docker task
 // runner, over podman's Docker-compatible API, with the pack's image
-// (docker_test.go), and in Kestra 2.0.0's engine (kestra20_test.go). The
+// (docker_test.go), and in Kestra 2.0.0's engine (kestra20_test.go, the
+// fleet flow rotate-overdue included). The 1.3.19 engine runs as server
+// type WORKER, so that Pebble's errorLogs() works as on a worker. The
 // entry points start through Kestra's own trigger code (trigger_test.go,
 // events_test.go). Kestra's
 // engine is the authority on how a flow behaves; flowrun stays for what it

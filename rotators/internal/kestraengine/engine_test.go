@@ -49,10 +49,12 @@ type label struct {
 }
 
 type taskRun struct {
-	TaskID   string         `json:"taskId"`
-	State    string         `json:"state"`
-	Attempts int            `json:"attempts"`
-	Outputs  map[string]any `json:"outputs"`
+	TaskID   string `json:"taskId"`
+	State    string `json:"state"`
+	Attempts int    `json:"attempts"`
+	// DurationMs is Kestra's start-to-end time of the task run.
+	DurationMs int64          `json:"durationMs"`
+	Outputs    map[string]any `json:"outputs"`
 	// Child is the execution a Subflow task started.
 	Child *execution `json:"child"`
 }
@@ -136,6 +138,12 @@ func startEngine(root, binDir string, o engineOpts, secrets, settings map[string
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
 	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
+	if version == "1.3.19" {
+		// server type WORKER, as Kestra's own test of errorLogs() sets it: Pebble's
+		// errorLogs() (rotate-secret's errors branch) works only on a worker. 2.0.0's
+		// in-process engine does not start as WORKER (a JDBC queue bean is missing)
+		args = append([]string{"-Dkestra.server-type=WORKER"}, args...)
+	}
 	if o.docker {
 		args, runner = args[:len(args)-1], "Docker"
 	}

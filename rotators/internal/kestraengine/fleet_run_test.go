@@ -38,8 +38,9 @@ func TestRotateOverdue(t *testing.T) {
 		t.Errorf("got %d rotated, %d failed, %d skipped, %d still overdue; want 47, 1, 2, 3", s.RotatedCount, s.FailedCount, s.SkippedCount, s.OverdueCount)
 	}
 	planted := f.secrets[3]
-	if len(s.Failed) != 1 || s.Failed[0].Secret != planted.ref || s.Failed[0].Step != "deploy" {
-		t.Errorf("got failed %+v, want %s at deploy", s.Failed, planted.ref)
+	// the wrong admin password: redis-deploy's permission denied, exit 2
+	if len(s.Failed) != 1 || s.Failed[0].Secret != planted.ref || s.Failed[0].Step != "deploy" || s.Failed[0].ExitCode != "2" {
+		t.Errorf("got failed %+v, want %s at deploy with exit code 2", s.Failed, planted.ref)
 		for _, tr := range x.TaskRuns {
 			if tr.Child != nil && tr.Child.label("secret") == planted.ref {
 				t.Logf("its Subflow task: %v\n%s", tr.Outputs, tr.Child)

@@ -198,8 +198,9 @@ func (f *pgFixture) logsIn(password string) bool {
 }
 
 // scan fails the test if a secret value appears in anything Kestra stored
-// for the execution: task outputs and every log line.
-func scan(t *testing.T, x *execution, values []string) {
+// for the execution: task outputs and every log line, child executions'
+// included. It returns how many values it looked for and found.
+func scan(t *testing.T, x *execution, values []string) (checked, leaked int) {
 	t.Helper()
 	b, err := json.Marshal(struct {
 		T []taskRun
@@ -215,12 +216,14 @@ func scan(t *testing.T, x *execution, values []string) {
 		}
 		n++
 		if strings.Contains(string(b), v) {
+			leaked++
 			t.Errorf("leak: a secret value appears in what Kestra stored for execution %s", x.ID)
 		}
 	}
 	if n < 5 || len(x.Logs) == 0 {
 		t.Errorf("leak scan saw %d values and %d log lines", n, len(x.Logs))
 	}
+	return n, leaked
 }
 
 // TestPostgresVault runs flows/postgres-password-vault.yaml in Kestra's

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Kestra 2.0.0's engine in process: its worker no longer reads a queue but
@@ -61,8 +62,10 @@ func startKestra20() (*engine, error) {
 		return nil, err
 	}
 	return startEngine(env.Root, env.BinDir, engineOpts{version: "2.0.0", config: config},
-		map[string]string{"VAULT_TOKEN": flowToken}, map[string]string{"VAULT_ADDR": env.Bao.Addr},
-		[]string{"ROTATE_RETRY_INTERVAL=1"})
+		map[string]string{"VAULT_TOKEN": flowToken, "AWS_ACCESS_KEY_ID": awsKeyID, "AWS_SECRET_ACCESS_KEY": awsSecret},
+		map[string]string{"VAULT_ADDR": env.Bao.Addr, "AWS_REGION": env.Moto.Region},
+		[]string{"ROTATE_RETRY_INTERVAL=1", "AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"})
 }
 
 // TestKestra20 runs flows/postgres-password-vault.yaml (a rotation, and a
@@ -84,4 +87,45 @@ func TestKestra20(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKestra20RotateOverdue runs flows/rotate-overdue.yaml over 12 secrets
+// (OpenBao and moto, PostgreSQL and Redis; one not opted in, one planted
+// failure) in Kestra 2.0.0's engine. 2.0 keeps task outputs out of the task
+// runs the Engine reads, so the execution is judged by its state, its
+// summary log lines and each secret's store and server, the failed step's
+// exit code included (through rotate-secret's failed or exits output - which
+// one, the Engine cannot see here, as it cannot see 2.0's task outputs).
+func TestKestra20RotateOverdue(t *testing.T) {
+	k := kestra20(t)
+	f := newFleet(t, 12)
+	time.Sleep(2 * time.Second) // every secret older than max_age 1s
+	x := k.run(t, "flows/rotate-overdue.yaml", fleetFlows, f.inputs(4))
+	x.row(t, "rotate-overdue (12 secrets, parallelism 4)")
+	planted := f.secrets[3]
+	for _, want := range []string{"summary: 10 rotated, 1 failed, 1 skipped", "failed: " + planted.ref + " at deploy (exit 2)"} {
+		if !x.logged("summary", want) {
+			t.Errorf("no summary line %q", want)
+		}
+	}
+	for _, l := range x.Logs {
+		if l.TaskID == "summary" {
+			t.Logf("summary: %s", l.Message)
+		}
+	}
+	if x.State != "FAILED" {
+		t.Errorf("got state %s, want FAILED (a rotation failed)", x.State)
+	}
+	if t.Failed() {
+		t.Logf("%s", x)
+	}
+	values := append([]string{}, f.seen...)
+	for _, m := range f.secrets {
+		cur := f.current(t, m)
+		values = append(values, cur)
+		if unchanged := m.optOut || m.planted; unchanged != (cur == m.initial) || !m.logsIn(cur) || (!unchanged && m.logsIn(m.initial)) {
+			t.Errorf("%s: want CURRENT %s, logging in, the old password refused if rotated", m.ref, map[bool]string{true: "unchanged", false: "new"}[unchanged])
+		}
+	}
+	scan(t, x, values)
 }

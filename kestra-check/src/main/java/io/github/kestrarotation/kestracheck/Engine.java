@@ -84,7 +84,8 @@ public final class Engine {
                         ? Webhooks.call(ctx, tenant, flow, (String) hook.get("key"), (String) hook.get("body"))
                         : rt != null
                         ? Realtime.fire(ctx, tenant, flow, (String) rt.get("trigger"), (Map<String, Object>) rt.get("output"))
-                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(10));
+                        // 30 minutes: a 200-secret fleet execution (TestFleetThroughput) took 9 on a loaded machine
+                        : utils.runOne(tenant, flow.getNamespace(), flow.getId(), null, (fl, x) -> inputs, Duration.ofMinutes(30));
                     res.putAll(describe(ctx, tenant, e));
                 } catch (Exception ex) {
                     res.put("error", ex.toString());
@@ -97,7 +98,7 @@ public final class Engine {
     }
 
     /**
-     * An execution's id, state, task runs and logs; a Subflow task run's child execution (its
+     * An execution's id, state, task runs (with their start-to-end times) and logs; a Subflow task run's child execution (its
      * outputs name it as executionId) is described under the task run's "child".
      */
     static Map<String, Object> describe(ApplicationContext ctx, String tenant, Execution e) throws InterruptedException {
@@ -114,6 +115,7 @@ public final class Engine {
             m.put("taskId", tr.getTaskId());
             m.put("state", tr.getState().getCurrent().toString());
             m.put("attempts", tr.getAttempts() == null ? 0 : tr.getAttempts().size());
+            m.put("durationMs", tr.getState().getDuration().map(java.time.Duration::toMillis).orElse(0L));
             m.put("outputs", tr.getOutputs() == null ? Map.of() : tr.getOutputs());
             Object child = tr.getOutputs() == null ? null : tr.getOutputs().get("executionId");
             if (child instanceof String id) {
