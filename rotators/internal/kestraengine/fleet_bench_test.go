@@ -73,7 +73,7 @@ func TestFleetThroughput(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := kestra(t)
-	variants := []fleetVariant{{"6 step tasks", "flows/rotate-overdue.yaml", fleetFlows, "deploy=2"}}
+	variants := []fleetVariant{{"as shipped", "flows/rotate-overdue.yaml", fleetFlows, "deploy=2"}}
 	if os.Getenv("ROTATE_FLEET_MERGED") != "" {
 		variants = append(variants, mergedVariant(t))
 	}
