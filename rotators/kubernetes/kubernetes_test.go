@@ -7,16 +7,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/core"
@@ -34,41 +31,11 @@ func TestMain(m *testing.M) {
 
 // The names the documented Role grants (docs/targets/kubernetes.md).
 const (
-	docNamespace = "shop"
-	secretName   = "app-db"
-	deployName   = "app"
-	saName       = "rotation-pack"
-	keysJSON     = `{"username":"{username}","password":"{password}","DATABASE_URL":"postgresql://{username}:{password:url}@{host}:{port}/{dbname}"}`
+	secretName = "app-db"
+	deployName = "app"
+	saName     = "rotation-pack"
+	keysJSON   = `{"username":"{username}","password":"{password}","DATABASE_URL":"postgresql://{username}:{password:url}@{host}:{port}/{dbname}"}`
 )
-
-// docRBAC returns the Role and RoleBinding of docs/targets/kubernetes.md,
-// the YAML block of its "Least privilege" section, for namespace ns.
-func docRBAC(t testing.TB, ns string) (*rbacv1.Role, *rbacv1.RoleBinding) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(env.Root, "docs", "targets", "kubernetes.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sect, ok := strings.Cut(string(b), "## Least privilege")
-	_, block, ok2 := strings.Cut(sect, "```yaml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("docs/targets/kubernetes.md: no yaml block under ## Least privilege")
-	}
-	block = strings.ReplaceAll(block, "namespace: "+docNamespace, "namespace: "+ns)
-	dec := yaml.NewYAMLOrJSONDecoder(strings.NewReader(block), 4096)
-	role, binding := &rbacv1.Role{}, &rbacv1.RoleBinding{}
-	if err := dec.Decode(role); err != nil {
-		t.Fatalf("doc Role: %v", err)
-	}
-	if err := dec.Decode(binding); err != nil {
-		t.Fatalf("doc RoleBinding: %v", err)
-	}
-	if role.Kind != "Role" || binding.Kind != "RoleBinding" {
-		t.Fatalf("doc RBAC: got kinds %q, %q, want Role, RoleBinding", role.Kind, binding.Kind)
-	}
-	return role, binding
-}
 
 // cluster is the admin's view, for setting up and checking behind the target's back.
 type cluster struct {
@@ -111,7 +78,7 @@ func (c *cluster) newNamespace(t testing.TB, v core.Value) (ns, kubeconfig, toke
 	if _, err := c.cs.AppsV1().Deployments(ns).Create(ctx, deployment(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	role, binding := docRBAC(t, ns)
+	role, binding := testsrv.KubeDocRBAC(t, env.Root, ns)
 	if _, err := c.cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

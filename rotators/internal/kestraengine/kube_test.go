@@ -3,7 +3,6 @@ package kestraengine
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,20 +10,18 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kestra-rotation/rotation-pack/rotators/internal/conformance"
+	"github.com/kestra-rotation/rotation-pack/rotators/internal/testsrv"
 )
 
 // The names the documented Role grants (docs/targets/kubernetes.md).
 const (
-	kubeDocNamespace = "shop"
-	kubeSecret       = "app-db"
-	kubeDeployment   = "app"
-	kubeAccount      = "rotation-pack"
+	kubeSecret     = "app-db"
+	kubeDeployment = "app"
+	kubeAccount    = "rotation-pack"
 )
 
 // kubeCase is one execution of postgres-password-vault with its consumers
@@ -185,7 +182,10 @@ func kubeApp(t *testing.T, cs *kubernetes.Clientset, user, password string) (ns,
 	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	role, binding := docRBAC(t, ns)
+	role, binding := testsrv.KubeDocRBAC(t, env.Root, ns)
+	if binding.Subjects[0].Name != kubeAccount {
+		t.Fatalf("doc RoleBinding: got subject %q, want %s", binding.Subjects[0].Name, kubeAccount)
+	}
 	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -241,34 +241,4 @@ func overlap(a, b []string) []string {
 		}
 	}
 	return out
-}
-
-// docRBAC returns the Role and RoleBinding of docs/targets/kubernetes.md,
-// the YAML block of its "Least privilege" section, for namespace ns: the
-// tasks get exactly the documented rights.
-func docRBAC(t *testing.T, ns string) (*rbacv1.Role, *rbacv1.RoleBinding) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(env.Root, "docs", "targets", "kubernetes.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sect, ok := strings.Cut(string(b), "## Least privilege")
-	_, block, ok2 := strings.Cut(sect, "```yaml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("docs/targets/kubernetes.md: no yaml block under ## Least privilege")
-	}
-	block = strings.ReplaceAll(block, "namespace: "+kubeDocNamespace, "namespace: "+ns)
-	dec := yaml.NewYAMLOrJSONDecoder(strings.NewReader(block), 4096)
-	role, binding := &rbacv1.Role{}, &rbacv1.RoleBinding{}
-	if err := dec.Decode(role); err != nil {
-		t.Fatalf("doc Role: %v", err)
-	}
-	if err := dec.Decode(binding); err != nil {
-		t.Fatalf("doc RoleBinding: %v", err)
-	}
-	if role.Kind != "Role" || binding.Kind != "RoleBinding" || binding.Subjects[0].Name != kubeAccount {
-		t.Fatalf("doc RBAC: got kinds %q, %q, want Role, RoleBinding for %s", role.Kind, binding.Kind, kubeAccount)
-	}
-	return role, binding
 }

@@ -122,16 +122,7 @@ func serviceAccountToken(t testing.TB, cs *kubernetes.Clientset, root, ns, name 
 // the YAML block of its section "Kubernetes: the cluster side".
 func docTokenReviewBinding(t testing.TB, root string) *rbacv1.ClusterRoleBinding {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "docs", "stores", "vault.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sect, ok := strings.Cut(string(b), "#### Kubernetes: the cluster side")
-	_, block, ok2 := strings.Cut(sect, "```yaml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("docs/stores/vault.md: no yaml block under #### Kubernetes: the cluster side")
-	}
+	block := testsrv.DocYAML(t, root, filepath.Join("docs", "stores", "vault.md"), "#### Kubernetes: the cluster side")
 	crb := &rbacv1.ClusterRoleBinding{}
 	if err := yaml.NewYAMLOrJSONDecoder(strings.NewReader(block), 4096).Decode(crb); err != nil {
 		t.Fatalf("doc ClusterRoleBinding: %v", err)
