@@ -41,16 +41,24 @@ const maxCredentialFile = 64 << 10
 
 // loginMethod returns how to log in, read from the environment; nil when
 // VAULT_TOKEN is set (it wins over every method, so that existing set-ups
-// keep working unchanged). Files named here are read at login, not now.
-func loginMethod(getenv func(string) string) (api.AuthMethod, error) {
+// keep working unchanged), and what to call it in log lines ("approle at
+// auth/approle"). Files named here are read at login, not now.
+func loginMethod(getenv func(string) string) (api.AuthMethod, string, error) {
 	if getenv("VAULT_TOKEN") != "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	getenv, err := withAuthSettings(getenv)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	method, mount := methodMount(getenv)
+	m, err := authMethod(getenv, method, mount)
+	return m, method + " at auth/" + mount, err
+}
+
+// authMethod is the login of method at auth/<mount>, its settings read
+// through getenv.
+func authMethod(getenv func(string) string, method, mount string) (api.AuthMethod, error) {
 	if strings.Contains(mount, "..") {
 		return nil, fmt.Errorf("%w: %s=%q: a mount path has no .. segment", core.ErrUsage, EnvAuthMount, mount)
 	}

@@ -55,7 +55,7 @@ func TestLoginMethod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := loginMethod(func(k string) string { return tt.env[k] })
+			got, _, err := loginMethod(func(k string) string { return tt.env[k] })
 			if wantErr, ok := tt.want.(error); ok {
 				if !errors.Is(err, wantErr) {
 					t.Errorf("got %T, %v; want %v", got, err, wantErr)
@@ -76,7 +76,7 @@ func TestLoginMethod(t *testing.T) {
 // Kubernetes token to the pod's service-account file.
 func TestLoginDefaults(t *testing.T) {
 	env := map[string]string{EnvAuthMethod: "kubernetes", EnvAuthRole: "rotation"}
-	got, err := loginMethod(func(k string) string { return env[k] })
+	got, _, err := loginMethod(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestLoginDefaults(t *testing.T) {
 		t.Errorf("got %+v; want %+v", got, want)
 	}
 	env = map[string]string{EnvAuthMethod: "jwt", EnvAuth: "jwt_file=/run/ci/token mount=/gitlab/"}
-	got, err = loginMethod(func(k string) string { return env[k] })
+	got, _, err = loginMethod(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,19 +85,12 @@ func newSession() (*session, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: vault client: %v", core.ErrUsage, err)
 	}
-	method, err := loginMethod(os.Getenv)
+	method, name, err := loginMethod(os.Getenv)
 	if err != nil {
 		return nil, "", err
 	}
 	if method == nil && c.Token() == "" {
 		return nil, "", fmt.Errorf("%w: VAULT_TOKEN is not set", core.ErrUsage)
-	}
-	name := ""
-	if method != nil {
-		// loginMethod read the same settings without an error
-		getenv, _ := withAuthSettings(os.Getenv)
-		m, mount := methodMount(getenv)
-		name = m + " at auth/" + mount
 	}
 	return &session{c: c, method: method, name: name}, cfg.Address, nil
 }
