@@ -25,6 +25,9 @@ type engine struct {
 	in      io.WriteCloser
 	out     *bufio.Scanner
 	stderr  *os.File
+	// stderrTail is the end of the JVM's stderr, read by stop.
+	stderrTail string
+	hosts      string // the JVM's hosts file, removed by stop; "" when none
 }
 
 // execution is what the engine prints for one execution.
@@ -137,12 +140,20 @@ func startEngine(root, binDir string, o engineOpts, secrets, settings map[string
 	if len(lines) != 2 {
 		return nil, fmt.Errorf("kestra-check/run.sh --java: unexpected output")
 	}
+	hosts := ""
 	args, runner := []string{"-XX:TieredStopAtLevel=1", "-cp", lines[1], "io.github.kestrarotation.kestracheck.Engine", "--process"}, "Process"
 	if version == "1.3.19" {
 		// server type WORKER, as Kestra's own test of errorLogs() sets it: Pebble's
 		// errorLogs() (rotate-secret's errors branch) works only on a worker. 2.0.0's
 		// in-process engine does not start as WORKER (a JDBC queue bean is missing)
 		args = append([]string{"-Dkestra.server-type=WORKER"}, args...)
+		// A worker names itself by InetAddress.getLocalHost(), which fails on a
+		// machine whose hostname no hosts file or DNS names (a fresh root, a
+		// bare container): the JVM gets a hosts file of its own naming it.
+		if hosts, err = hostsFile(); err != nil {
+			return nil, err
+		}
+		args = append([]string{"-Djdk.net.hosts.file=" + hosts}, args...)
 	}
 	if o.docker {
 		args, runner = args[:len(args)-1], "Docker"
@@ -166,7 +177,7 @@ func startEngine(root, binDir string, o engineOpts, secrets, settings map[string
 		return nil, err
 	}
 	cmd.Stderr = stderr
-	e := &engine{cmd: cmd, stderr: stderr, runner: runner, version: version}
+	e := &engine{cmd: cmd, stderr: stderr, runner: runner, version: version, hosts: hosts}
 	if e.in, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -181,10 +192,29 @@ func startEngine(root, binDir string, o engineOpts, secrets, settings map[string
 	}
 	var ready struct{ Ready bool }
 	if err := e.next(&ready); err != nil || !ready.Ready {
-		e.stop()
-		return nil, fmt.Errorf("engine did not start: %v (stderr in %s)", err, stderr.Name())
+		e.stop() // removes the stderr file: its end goes into the error
+		return nil, fmt.Errorf("engine did not start: %v; the end of its stderr:\n%s", err, e.stderrTail)
 	}
 	return e, nil
+}
+
+// hostsFile writes the hosts file an engine's JVM resolves names with:
+// localhost and this machine's hostname on loopback, the only names the
+// engine needs (the servers are on 127.0.0.1).
+func hostsFile() (string, error) {
+	name, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("hostname: %w", err)
+	}
+	f, err := os.CreateTemp("", "kestraengine-*.hosts")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString("127.0.0.1 localhost " + name + "\n::1 localhost\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
 }
 
 // next reads the engine's next @@engine line into v, skipping Kestra's own
@@ -260,5 +290,12 @@ func (e *engine) stop() {
 		<-done
 	}
 	e.stderr.Close()
+	if b, err := os.ReadFile(e.stderr.Name()); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		e.stderrTail = strings.Join(lines[max(0, len(lines)-20):], "\n")
+	}
 	os.Remove(e.stderr.Name())
+	if e.hosts != "" {
+		os.Remove(e.hosts)
+	}
 }
